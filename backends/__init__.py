@@ -1,0 +1,1 @@
+"""Backends turn a validated spec into deployable output (Kubernetes manifests, Pulumi programs)."""

@@ -1,0 +1,1 @@
+"""mlops: compile one mlops.yaml into the infrastructure of an ML system on Kubernetes."""

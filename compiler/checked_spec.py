@@ -1,0 +1,53 @@
+"""The front half of the pipeline: load -> overlay(env) -> validate -> check references.
+
+Everything after this stage (lint, lowering, plan) takes a CheckedSpec and never reads the file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .loader import LoadedDocument, load_bytes, load_file
+from .overlays import apply_overlay, environment_names
+from .references import check_references
+from .source_map import SourceMap
+from .spec import Spec
+from .validation import validate_data
+
+
+@dataclass
+class CheckedSpec:
+    """A valid spec for one environment (or the base when env is None), with where each value was written."""
+
+    spec: Spec
+    source_map: SourceMap
+    document: LoadedDocument
+    env: str | None
+
+    @property
+    def path(self) -> str:
+        return self.document.path
+
+
+def check_document(document: LoadedDocument, env: str | None = None) -> CheckedSpec:
+    data, source_map = document.data, document.source_map
+    if env is not None:
+        data, source_map = apply_overlay(data, source_map, env)
+    spec = validate_data(data, source_map)
+    check_references(spec, source_map)
+    return CheckedSpec(spec, source_map, document, env)
+
+
+def check_file(path: str, env: str | None = None) -> CheckedSpec:
+    """Load and validate one spec file for one environment. Raises SpecError (exit 1) or UsageError (exit 2)."""
+    return check_document(load_file(path), env)
+
+
+def check_bytes(raw: bytes, path: str, env: str | None = None) -> CheckedSpec:
+    return check_document(load_bytes(raw, path), env)
+
+
+def check_all_environments(path: str) -> list[CheckedSpec]:
+    """The base and every environment, each validated (what `mlops validate` does without --env)."""
+    document = load_file(path)
+    base = check_document(document)
+    return [base] + [check_document(document, env) for env in environment_names(document.data)]

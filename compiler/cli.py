@@ -1,0 +1,79 @@
+"""The `mlops` command line. Exit codes: 0 ok, 1 invalid input or findings, 2 usage or I/O error.
+
+Each subcommand lives in `compiler/commands/<name>.py` with `register(subparsers)`; modules import
+their heavy dependencies (jinja2, pulumi, mlflow) inside `run`, so `validate` and `lint` stay fast.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from .diagnostics import SpecError, UsageError
+
+COMMANDS = ("validate", "lint", "compile", "plan", "graph", "lock", "registry", "init", "rules", "schema")
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 too; keep its usage line, drop nothing
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="mlops", description="Compile mlops.yaml into ML infrastructure on Kubernetes, "
+                                               "and lint it for the traps that break ML systems in production.")
+    parser.add_argument("--version", action="version", version=f"mlops {_version()}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"compiler.commands.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"compiler.commands.{name}":
+                raise
+            continue  # a command not built yet
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "run", None):
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        return args.run(args)
+    except SpecError as error:
+        for diagnostic in error.diagnostics:
+            print(diagnostic.render(), file=sys.stderr)
+        return EXIT_INVALID
+    except UsageError as error:
+        print(f"mlops: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as error:  # never show a user a traceback; MLOPS_DEBUG=1 shows it for us
+        if os.environ.get("MLOPS_DEBUG"):
+            raise
+        print(f"mlops: internal error: {type(error).__name__}: {error} (rerun with MLOPS_DEBUG=1 and report it)",
+              file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("mlops")
+    except Exception:
+        return "unknown"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""`mlops schema [-o FILE]`: the JSON Schema of mlops.yaml, generated from the models."""
+from __future__ import annotations
+
+import json
+import sys
+
+SCHEMA_ID = "https://mlops.dev/schemas/mlops.schema.json"
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("schema", help="print the JSON Schema of mlops.yaml",
+                                   description="Print the JSON Schema generated from the spec models "
+                                               "(committed as schemas/mlops.schema.json).")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    parser.set_defaults(run=run)
+
+
+def schema_text() -> str:
+    from ..spec import Spec
+
+    schema = Spec.model_json_schema(by_alias=True, mode="validation")
+    document = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
+                "title": "mlops.yaml", **schema}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def run(args) -> int:
+    text = schema_text()
+    if args.output:
+        from ..diagnostics import UsageError
+
+        try:
+            with open(args.output, "w", encoding="utf-8") as file:
+                file.write(text)
+        except OSError as error:
+            raise UsageError(f"{args.output}: cannot write: {error.strerror or error}") from None
+    else:
+        sys.stdout.write(text)
+    return 0

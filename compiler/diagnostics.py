@@ -1,0 +1,61 @@
+"""Positions and user-facing errors: every message a person sees names file, line and column."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """A 1-based place in a source file."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem with the input, with where it is and what would be valid."""
+
+    position: Position
+    message: str
+    path: tuple = ()
+    hint: str | None = None
+    severity: str = "error"
+
+    def render(self) -> str:
+        text = f"{self.position}: {self.severity}: {self.message}"
+        if self.hint:
+            text += f"\n  help: {self.hint}"
+        return text
+
+
+class SpecError(Exception):
+    """The input is invalid (exit code 1). Carries one or more diagnostics, sorted by position."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | Diagnostic):
+        if isinstance(diagnostics, Diagnostic):
+            diagnostics = [diagnostics]
+        self.diagnostics = sorted(diagnostics, key=lambda d: (d.position, d.message))
+        super().__init__("\n".join(d.render() for d in self.diagnostics))
+
+
+class UsageError(Exception):
+    """Bad command-line use or an I/O problem (exit code 2)."""
+
+
+@dataclass
+class DiagnosticBag:
+    """Collects diagnostics from a stage, raising them together at the end."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, position: Position, message: str, path: tuple = (), hint: str | None = None) -> None:
+        self.items.append(Diagnostic(position, message, tuple(path), hint))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise SpecError(self.items)

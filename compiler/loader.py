@@ -1,0 +1,278 @@
+"""Load mlops.yaml safely into plain data plus a source map.
+
+ruamel's round-trip loader keeps the line and column of every key and item; the loader turns its
+tree into plain dicts, lists and scalars once, recording positions, so nothing later re-reads the
+file. It refuses what a spec never needs and an attacker might send: duplicate keys, unknown tags,
+alias bombs, huge or deeply nested documents, invalid UTF-8.
+"""
+from __future__ import annotations
+
+import datetime
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+from typing import Any
+
+from .diagnostics import Diagnostic, Position, SpecError, UsageError
+from .source_map import SourceMap
+
+MAX_BYTES = 8 * 2**20        # a large real spec is ~1 MiB (1000 endpoints)
+MAX_NODES = 1_000_000        # expanded values, aliases counted every time they are used
+MAX_DEPTH = 64               # no valid spec nests deeper than ~10
+
+
+@dataclass
+class LoadedDocument:
+    """A parsed spec file: plain data, where each value was written, and the raw text (for comments)."""
+
+    path: str
+    data: dict
+    source_map: SourceMap
+    text: str
+
+
+def read_spec_bytes(path: str) -> bytes:
+    """Read a spec file; I/O problems are usage errors (exit 2), not spec errors."""
+    try:
+        file = FsPath(path)
+        if file.is_dir():
+            raise UsageError(f"{path}: is a directory, expected an mlops.yaml file")
+        size = file.stat().st_size
+        if size > MAX_BYTES:
+            raise SpecError(Diagnostic(Position(path, 1, 1), f"file is {size} bytes; the limit is {MAX_BYTES} "
+                                       "bytes (an mlops.yaml of 1000 endpoints is about 1 MB)"))
+        return file.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except PermissionError:
+        raise UsageError(f"{path}: permission denied") from None
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read: {error.strerror or error}") from None
+
+
+def load_file(path: str) -> LoadedDocument:
+    return load_bytes(read_spec_bytes(path), path)
+
+
+def load_bytes(raw: bytes, path: str) -> LoadedDocument:
+    """Parse bytes as one YAML mapping. Raises SpecError with file:line:col on any problem."""
+    if len(raw) > MAX_BYTES:
+        raise SpecError(Diagnostic(Position(path, 1, 1), f"document is {len(raw)} bytes; the limit is {MAX_BYTES}"))
+    text = _decode(raw, path)
+    _check_flow_depth(text, path)
+    tree = _parse(text, path)
+    if tree is None:
+        raise SpecError(Diagnostic(Position(path, 1, 1), "the file is empty; expected a mapping that starts with "
+                                   "`apiVersion: mlops/v1` and `kind: System`"))
+    from ruamel.yaml.comments import CommentedMap
+
+    if not isinstance(tree, CommentedMap):
+        raise SpecError(Diagnostic(Position(path, 1, 1), f"the document is a {_kind(tree)}; expected a mapping "
+                                   "that starts with `apiVersion: mlops/v1` and `kind: System`"))
+    _check_expansion(tree, path)
+    source_map = SourceMap(path)
+    source_map.values[()] = Position(path, 1, 1)
+    data = _Plainer(path, source_map).convert(tree)
+    return LoadedDocument(path, data, source_map, text)
+
+
+def _decode(raw: bytes, path: str) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        col = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        raise SpecError(Diagnostic(Position(path, line, col), f"invalid UTF-8 (byte 0x{raw[error.start]:02x}); "
+                                   "save the file as UTF-8")) from None
+    if "\x00" in text:
+        offset = text.index("\x00")
+        line = text.count("\n", 0, offset) + 1
+        col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        raise SpecError(Diagnostic(Position(path, line, col), "NUL byte in the file; a spec is plain text"))
+    return text
+
+
+def _parse(text: str, path: str) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="rt", pure=True)
+    yaml.allow_duplicate_keys = False
+    yaml.Constructor = _strict_constructor(RoundTripConstructor)
+    try:
+        return yaml.load(io.StringIO(text))
+    except DuplicateKeyError as error:
+        mark = error.problem_mark
+        key = str(error.problem).split('"')[1] if '"' in str(error.problem) else "a key"
+        first = error.context_mark
+        raise SpecError(Diagnostic(_position(path, mark), f"duplicate key {key!r}: it is already defined "
+                                   f"at line {first.line + 1 if first else '?'}; each key appears once in a mapping")) from None
+    except _UnknownTag as error:
+        shown = error.tag.replace("tag:yaml.org,2002:", "!!")
+        raise SpecError(Diagnostic(_position(path, error.mark), f"unknown YAML tag {shown!r}; mlops.yaml is plain "
+                                   "YAML without tags")) from None
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        problem = (error.problem or error.context or "invalid YAML").strip()
+        if "\t" in _line_at(text, mark) and ("tab" in problem or "found character" in problem):
+            problem = "tab character; YAML indents with spaces only"
+        raise SpecError(Diagnostic(_position(path, mark), f"YAML syntax error: {problem}")) from None
+    except RecursionError:
+        raise SpecError(Diagnostic(Position(path, 1, 1), f"the document nests deeper than Python's parser can "
+                                   f"follow; a spec nests at most {MAX_DEPTH} levels")) from None
+    except YAMLError as error:  # reader errors (non-printable characters) carry a plain position
+        position = Position(path, getattr(error, "line", 0) + 1, getattr(error, "column", 0) + 1)
+        raise SpecError(Diagnostic(position, f"cannot read YAML: {str(error).splitlines()[0]}")) from None
+
+
+class _UnknownTag(Exception):
+    def __init__(self, mark: Any, tag: str):
+        super().__init__(tag)
+        self.mark = mark
+        self.tag = tag
+
+
+_CORE_TAGS = {"tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")}
+
+
+def _strict_constructor(base: type) -> type:
+    """Round-trip construction that refuses tags a spec never uses (`!!python/object`, `!Ref`, `!!binary`)."""
+
+    class StrictConstructor(base):  # type: ignore[misc, valid-type]
+        def construct_object(self, node: Any, deep: bool = False) -> Any:
+            if node.tag not in _CORE_TAGS:
+                raise _UnknownTag(node.start_mark, node.tag)
+            return super().construct_object(node, deep)
+
+    return StrictConstructor
+
+
+def _position(path: str, mark: Any) -> Position:
+    if mark is None:
+        return Position(path, 1, 1)
+    return Position(path, mark.line + 1, mark.column + 1)
+
+
+def _line_at(text: str, mark: Any) -> str:
+    if mark is None:
+        return ""
+    lines = text.splitlines()
+    return lines[mark.line] if 0 <= mark.line < len(lines) else ""
+
+
+def _check_flow_depth(text: str, path: str) -> None:
+    """Refuse deep `[[[[...` nesting before the parser recurses into it (it is quadratic and may overflow)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        depth += 1 if match[0] in "[{" else -1
+        if depth > MAX_DEPTH:
+            offset = match.start()
+            line = text.count("\n", 0, offset) + 1
+            col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+            raise SpecError(Diagnostic(Position(path, line, col), f"the document nests deeper than {MAX_DEPTH} levels"))
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _check_expansion(tree: Any, path: str) -> None:
+    """Refuse alias bombs: count each value as often as aliases repeat it, in time linear in the file."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    sizes: dict[int, int] = {}
+
+    def size(node: Any) -> int:
+        if not isinstance(node, (CommentedMap, CommentedSeq)):
+            return 1
+        known = sizes.get(id(node))
+        if known is None:
+            children = node.values() if isinstance(node, CommentedMap) else node
+            known = sizes[id(node)] = 1 + sum(size(child) for child in children)
+        return known
+
+    if size(tree) <= MAX_NODES:
+        return
+    # Walk down to the innermost value that is still too big: that is where the aliases multiply.
+    node, line, col = tree, 0, 0
+    while True:
+        items = list(node.items()) if isinstance(node, CommentedMap) else list(enumerate(node))
+        big = next(((k, v) for k, v in items if size(v) > MAX_NODES), None)
+        if big is None:
+            break
+        line, col = node.lc.value(big[0]) if isinstance(node, CommentedMap) else node.lc.item(big[0])
+        node = big[1]
+    raise SpecError(Diagnostic(Position(path, line + 1, col + 1), f"the document expands to more than {MAX_NODES} "
+                               "values (YAML aliases repeat their anchor's content); write it out instead"))
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, str):
+        return "string"
+    return type(value).__name__
+
+
+class _Plainer:
+    """Turns the ruamel tree into plain Python data, recording positions and bounding alias expansion."""
+
+    def __init__(self, file: str, source_map: SourceMap):
+        self.file = file
+        self.map = source_map
+        self.nodes = 0
+
+    def convert(self, node: Any, path: tuple = (), depth: int = 0) -> Any:
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise SpecError(Diagnostic(self.map.value(path), f"the document expands to more than {MAX_NODES} "
+                                       "values (YAML aliases repeat their anchor's content); write it out instead"))
+        if depth > MAX_DEPTH:
+            raise SpecError(Diagnostic(self.map.value(path), f"the document nests deeper than {MAX_DEPTH} levels"))
+        if isinstance(node, CommentedMap):
+            result = {}
+            for key, value in node.items():
+                if not isinstance(key, str):
+                    position = self._key_position(node, key)
+                    raise SpecError(Diagnostic(position, f"key {key!r} is a {_kind(key)}; keys are strings "
+                                               "(quote it)"))
+                child = path + (key,)
+                self.map.keys[child] = self._key_position(node, key)
+                line, col = node.lc.value(key)
+                self.map.values[child] = Position(self.file, line + 1, col + 1)
+                result[key] = self.convert(value, child, depth + 1)
+            return result
+        if isinstance(node, CommentedSeq):
+            result = []
+            for index, value in enumerate(node):
+                child = path + (index,)
+                line, col = node.lc.item(index)
+                self.map.values[child] = self.map.keys[child] = Position(self.file, line + 1, col + 1)
+                result.append(self.convert(value, child, depth + 1))
+            return result
+        return _plain_scalar(node)
+
+    def _key_position(self, node: Any, key: Any) -> Position:
+        line, col = node.lc.key(key)
+        return Position(self.file, line + 1, col + 1)
+
+
+def _plain_scalar(value: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,35 @@
+"""Names of generated resources, and the length budgets user-chosen names must fit.
+
+Every Kubernetes name the backends create is derived here, so the validator can check, before
+anything is generated, that each one stays within the limit of the system that consumes it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NameBudget:
+    section: str       # spec section whose keys the name is derived from
+    kind: str          # what the derived name names
+    suffix: str        # what is appended to `<system>-<key>`
+    limit: int
+    why: str
+
+
+# Why each limit: Knative/KServe add "-predictor-00001" to an InferenceService name and the result
+# must be a 63-character label; Argo appends an 11-character timestamp to CronWorkflow names and
+# keeps them within 52; Karpenter uses the NodePool name as a label value (63).
+BUDGETS = (
+    NameBudget("serving", "InferenceService", "", 47, "KServe appends -predictor-00001 and the result must fit 63 characters"),
+    NameBudget("pipelines", "CronWorkflow", "", 52, "Argo CronWorkflow names are at most 52 characters"),
+    NameBudget("monitoring", "drift CronWorkflow", "-drift", 52, "Argo CronWorkflow names are at most 52 characters"),
+    NameBudget("monitoring", "retraining-gate CronWorkflow", "-retrain-gate", 52,
+               "Argo CronWorkflow names are at most 52 characters"),
+    NameBudget("node_pools", "NodePool", "", 63, "the NodePool name is a label value of at most 63 characters"),
+)
+
+
+def resource_name(system: str, key: str, suffix: str = "") -> str:
+    """`<system>-<key><suffix>`: the one way generated names are formed."""
+    return f"{system}-{key}{suffix}"

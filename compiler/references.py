@@ -1,0 +1,126 @@
+"""Semantic checks the models cannot make alone: references resolve, DAGs are acyclic, names fit."""
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from .diagnostics import DiagnosticBag
+from .naming import BUDGETS, resource_name
+from .source_map import SourceMap
+from .spec import Spec
+from .validation import dotted
+
+
+def check_references(spec: Spec, source_map: SourceMap) -> None:
+    """Raise SpecError with every dangling reference, cycle and over-long derived name."""
+    bag = DiagnosticBag()
+    ref = _Resolver(bag, source_map)
+    runtimes, models, pools = spec.runtimes, spec.models, spec.node_pools
+    views = spec.features.views
+
+    for name, model in spec.models.items():
+        ref.check(("models", name, "preprocessing"), model.preprocessing, spec.preprocessing, "preprocessing")
+        for i, view in enumerate(model.features):
+            ref.check(("models", name, "features", i), view, views, "feature view")
+
+    for name, pipeline in spec.pipelines.items():
+        base = ("pipelines", name)
+        ref.check(base + ("runtime",), pipeline.runtime, runtimes, "runtime")
+        for step_name, step in pipeline.steps.items():
+            here = base + ("steps", step_name)
+            ref.check(here + ("runtime",), step.runtime, runtimes, "runtime")
+            ref.check(here + ("preprocessing",), step.preprocessing, spec.preprocessing, "preprocessing")
+            ref.check(here + ("registers",), step.registers, models, "model")
+            ref.check(here + ("resources", "pool"), step.resources.pool, pools, "node pool")
+            if step.features:
+                for i, view in enumerate(step.features.views):
+                    ref.check(here + ("features", "views", i), view, views, "feature view")
+            for i, before in enumerate(step.after):
+                ref.check(here + ("after", i), before, pipeline.steps, f"step of pipeline {name!r}")
+        _check_dag(name, pipeline, bag, source_map)
+
+    for name, endpoint in spec.serving.items():
+        here = ("serving", name)
+        ref.check(here + ("model",), endpoint.model, models, "model")
+        ref.check(here + ("runtime",), endpoint.runtime, runtimes, "runtime")
+        ref.check(here + ("resources", "pool"), endpoint.resources.pool, pools, "node pool")
+
+    receivers = spec.platform.alerts.receivers
+    for name, monitor in spec.monitoring.items():
+        here = ("monitoring", name)
+        if name not in spec.serving:
+            ref.missing(here, name, spec.serving, "serving endpoint", key=True)
+        if monitor.drift:
+            ref.check(here + ("drift", "runtime"), monitor.drift.runtime, runtimes, "runtime")
+        if monitor.retraining:
+            ref.check(here + ("retraining", "pipeline"), monitor.retraining.pipeline, spec.pipelines, "pipeline")
+        ref.check(here + ("alerts", "receiver"), monitor.alerts.receiver, receivers, "alert receiver")
+
+    _check_name_budgets(spec, bag, source_map)
+    bag.raise_if_any()
+
+
+class _Resolver:
+    def __init__(self, bag: DiagnosticBag, source_map: SourceMap):
+        self.bag = bag
+        self.map = source_map
+
+    def check(self, path: tuple, name: str | None, known: Iterable[str], what: str) -> None:
+        if name is not None and name not in known:
+            self.missing(path, name, known, what)
+
+    def missing(self, path: tuple, name: str, known: Iterable[str], what: str, key: bool = False) -> None:
+        choices = sorted(known)
+        message = f"{dotted(path)}: unknown {what} {name!r}"
+        close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+        if close:
+            message += f"; did you mean {close[0]!r}?"
+        hint = f"known: {', '.join(choices)}" if choices else f"no {what} is defined"
+        position = self.map.key(path) if key else self.map.value(path)
+        self.bag.add(position, message, path, hint)
+
+
+def _check_dag(name: str, pipeline, bag: DiagnosticBag, source_map: SourceMap) -> None:
+    """Depth-first search in declaration order; the edge that reaches a step on the stack closes a cycle."""
+    state: dict[str, str] = {}
+    stack: list[str] = []
+    steps = pipeline.steps
+
+    def visit(step: str) -> bool:
+        state[step] = "open"
+        stack.append(step)
+        for i, before in enumerate(steps[step].after):
+            if before not in steps:
+                continue
+            if state.get(before) == "open":
+                cycle = stack[stack.index(before):] + [before]
+                path = ("pipelines", name, "steps", step, "after", i)
+                bag.add(source_map.value(path), f"pipelines.{name}: steps form a cycle: "
+                        + " -> ".join(reversed(cycle)), path,
+                        hint=f"remove {before!r} from the `after` of {step!r} or break the loop elsewhere")
+                return True
+            if before not in state and visit(before):
+                return True
+        stack.pop()
+        state[step] = "done"
+        return False
+
+    for step in steps:
+        if step not in state and visit(step):
+            return
+
+
+def _check_name_budgets(spec: Spec, bag: DiagnosticBag, source_map: SourceMap) -> None:
+    system = spec.metadata.name
+    for budget in BUDGETS:
+        entries = getattr(spec, budget.section)
+        if budget.suffix in ("-drift", "-retrain-gate"):
+            entries = {k: v for k, v in entries.items() if (v.drift if budget.suffix == "-drift" else v.retraining)}
+        for key in entries:
+            derived = resource_name(system, key, budget.suffix)
+            if len(derived) > budget.limit:
+                path = (budget.section, key)
+                over = len(derived) - budget.limit
+                bag.add(source_map.key(path), f"{dotted(path)}: the {budget.kind} name {derived!r} is {len(derived)} "
+                        f"characters; {budget.why} (limit {budget.limit})", path,
+                        hint=f"shorten {key!r} or metadata.name {system!r} by {over} character{'s' * (over > 1)}")

@@ -1,0 +1,35 @@
+"""`runtimes:`, `preprocessing:` and `features:`: what code runs and what data it reads."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import Name, SpecModel, VersionText
+from .units import Duration
+
+
+class Runtime(SpecModel):
+    image: str = Field(min_length=1, description="Container image: a digest (`@sha256:...`) or an immutable tag.")
+    lockfile: str | None = Field(None, description="Dependency lock file of the image, read by lint if present.")
+    packages: list[str] = Field(default_factory=list,
+                                description="Pinned packages in the image (`name==version`), for lint to reason about.")
+
+
+class Preprocessing(SpecModel):
+    package: str | None = Field(None, description="Python package that implements the preprocessing.")
+    image: str | None = Field(None, description="Or: a container image that implements it.")
+    artifact: str | None = Field(None, description="Or: a registered MLflow artifact URI.")
+    version: VersionText | None = Field(None, description="Exact version used by training and serving alike.")
+    entrypoint: str | None = Field(None, description="`module:function` that transforms raw input into features.")
+
+
+class FeatureView(SpecModel):
+    entities: list[str] = Field(default_factory=list, description="Entity keys the view is joined on.")
+    timestamp_field: str | None = Field(None, description="Event-time column; required for point-in-time joins.")
+    ttl: Duration | None = Field(None, description="How long a feature value stays valid.")
+
+
+class Features(SpecModel):
+    store: Literal["feast", "none"] = Field("none", description="Feature store in use.")
+    views: dict[Name, FeatureView] = Field(default_factory=dict, description="Feature views by name.")

@@ -1,0 +1,71 @@
+"""The base of every spec model and the scalar types shared between sections."""
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, WithJsonSchema
+from pydantic.functional_validators import PlainValidator
+from pydantic_core import PydanticCustomError
+
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+class SpecModel(BaseModel):
+    """Every section: unknown keys are errors, values are not coerced behind the user's back."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True,
+                              use_attribute_docstrings=False, hide_input_in_errors=True)
+
+
+def _dns_label(value: Any) -> str:
+    if not isinstance(value, str):
+        raise PydanticCustomError("name", "names are strings, got {got}", {"got": type(value).__name__})
+    if len(value) > 63:
+        raise PydanticCustomError("name", "'{name}' is {n} characters long; names are at most 63",
+                                  {"name": value, "n": len(value)})
+    if not DNS_LABEL.match(value):
+        suggestion = re.sub(r"[^a-z0-9-]+", "-", value.lower()).strip("-") or "my-name"
+        raise PydanticCustomError(
+            "name", "'{name}' is not a valid name: use lowercase letters, digits and '-', starting and ending "
+                    "with a letter or digit (DNS-1123 label), e.g. '{suggestion}'",
+            {"name": value, "suggestion": suggestion})
+    return value
+
+
+Name = Annotated[str, PlainValidator(_dns_label),
+                 WithJsonSchema({"type": "string", "pattern": DNS_LABEL.pattern, "maxLength": 63})]
+
+
+def _version_text(value: Any) -> str:
+    # YAML reads 2.10 as the float 2.1: refusing floats is the only way not to change a version.
+    if isinstance(value, bool) or isinstance(value, float):
+        raise PydanticCustomError("version_text", "write this version as a quoted string (\"{text}\"): YAML reads "
+                                  "unquoted numbers like 2.10 as 2.1", {"text": value})
+    if isinstance(value, int):
+        return str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise PydanticCustomError("version_text", "expected a non-empty string", {})
+    return value
+
+
+VersionText = Annotated[str, PlainValidator(_version_text), WithJsonSchema({"type": ["string", "integer"]})]
+
+
+def _secret_ref(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[-._a-zA-Z0-9]+", value):
+        raise PydanticCustomError("secret_ref", "a secret reference is 'secret-name/key', e.g. alerting/pd-key", {})
+    return value
+
+
+SecretRef = Annotated[str, PlainValidator(_secret_ref),
+                      WithJsonSchema({"type": "string", "pattern": r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[-._a-zA-Z0-9]+$"})]
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PydanticCustomError("number", "expected a number, got {got}", {"got": type(value).__name__})
+    return float(value)
+
+
+Number = Annotated[float, PlainValidator(_number), WithJsonSchema({"type": "number"})]

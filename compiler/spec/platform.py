@@ -1,0 +1,92 @@
+"""`metadata:` and `platform:`: who owns the system and where it runs."""
+from __future__ import annotations
+
+import os
+import re
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from .base import Name, Number, SecretRef, SpecModel
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def expand_env(text: str) -> str:
+    """Expand `${VAR}` and `${VAR:-default}` from the process environment (only in fields marked env)."""
+    return _ENV_REF.sub(lambda m: os.environ.get(m[1]) or (m[2] if m[2] is not None else ""), text)
+
+
+class Metadata(SpecModel):
+    name: Name = Field(description="Name of the system: the prefix of every generated resource name.")
+    namespace: Name = Field(description="Kubernetes namespace the system runs in.")
+    owner: Name | None = Field(None, description="Owning team: becomes a label and the default alert receiver.")
+    labels: dict[str, str] = Field(default_factory=dict, description="Labels added to every generated resource.")
+
+    @field_validator("labels")
+    @classmethod
+    def _label_syntax(cls, labels: dict[str, str]) -> dict[str, str]:
+        for key, value in labels.items():
+            name = key.rsplit("/", 1)[-1]
+            if not re.fullmatch(r"([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]", name) or len(key) > 253:
+                raise ValueError(f"label key {key!r} is not a valid Kubernetes label key")
+            if not re.fullmatch(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?", value) or len(value) > 63:
+                raise ValueError(f"label value {value!r} (of {key}) is not a valid Kubernetes label value: "
+                                 "at most 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric")
+        return labels
+
+
+class MlflowSettings(SpecModel):
+    tracking_uri: str = Field("${MLFLOW_TRACKING_URI:-sqlite:///mlruns.db}",
+                              description="MLflow tracking/registry URI (env: `${VAR}` and `${VAR:-default}` "
+                                          "expand). A relative sqlite path is relative to the spec file.")
+
+    def resolved_tracking_uri(self) -> str:
+        return expand_env(self.tracking_uri)
+
+
+class GpuOperator(SpecModel):
+    mig_strategy: Literal["none", "single", "mixed"] = Field(
+        "mixed", description="NVIDIA GPU Operator MIG strategy: how MIG devices are exposed to pods.")
+
+
+class PagerDuty(SpecModel):
+    secret: SecretRef = Field(description="Secret holding the PagerDuty routing key, as `secret-name/key`.")
+
+
+class Webhook(SpecModel):
+    secret: SecretRef = Field(description="Secret holding the webhook URL, as `secret-name/key`.")
+
+
+class Receiver(SpecModel):
+    slack: str | None = Field(None, description="Slack channel to post alerts to, e.g. `#risk-alerts`.")
+    pagerduty: PagerDuty | None = Field(None, description="PagerDuty service to page.")
+    email: str | None = Field(None, description="E-mail address to send alerts to.")
+    webhook: Webhook | None = Field(None, description="Generic webhook receiver.")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "Receiver":
+        if not any((self.slack, self.pagerduty, self.email, self.webhook)):
+            raise ValueError("a receiver needs one of slack, pagerduty, email or webhook")
+        return self
+
+
+class Alerts(SpecModel):
+    receivers: dict[Name, Receiver] = Field(default_factory=dict, description="Alert receivers by name.")
+
+
+class Platform(SpecModel):
+    cloud: Literal["aws", "gcp", "azure", "generic"] = Field(
+        "generic", description="Node-pool flavour: aws emits Karpenter NodePools; generic only the GPU "
+                               "sharing configs and the labels/taints pods select.")
+    kubernetes: str = Field("1.31", pattern=r"^1\.[0-9]{2}$",
+                            description="Target Kubernetes minor version, e.g. \"1.31\"; manifests are validated "
+                                        "against it.")
+    mlflow: MlflowSettings = Field(default_factory=MlflowSettings, description="Model registry settings.")
+    gpu_operator: GpuOperator = Field(default_factory=GpuOperator, description="NVIDIA GPU Operator settings.")
+    serving_mode: Literal["standard", "knative"] = Field(
+        "standard", description="KServe deployment mode: standard (plain Deployments) or knative (serverless).")
+    alerts: Alerts = Field(default_factory=Alerts, description="Where alerts go.")
+    prices: dict[str, Annotated[Number, Field(ge=0)]] = Field(
+        default_factory=dict, description="Hourly USD prices overriding the built-in table: per GPU for an "
+                                          "accelerator key (a100-80gb), per node for an instance type.")

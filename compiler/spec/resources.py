@@ -1,0 +1,59 @@
+"""Compute requests shared by pipeline steps and serving endpoints."""
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import Field, WithJsonSchema
+from pydantic.functional_validators import PlainValidator
+from pydantic_core import PydanticCustomError
+
+from .base import Name, SpecModel
+from .units import Quantity
+
+_MIG_PROFILE = re.compile(r"^[1-7]g\.[0-9]+gb$")
+
+
+class MigRequest(SpecModel):
+    mig: str = Field(pattern=_MIG_PROFILE.pattern, description="MIG profile to request, e.g. 1g.10gb.")
+
+
+def _gpu_request(value: Any) -> float | MigRequest:
+    if isinstance(value, bool):
+        raise PydanticCustomError("gpu", "gpu is a number of GPUs (e.g. 1) or a MIG slice ({{mig: 1g.10gb}})", {})
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise PydanticCustomError("gpu", "gpu cannot be negative", {})
+        return float(value)
+    if isinstance(value, dict):
+        return MigRequest.model_validate(value)
+    if isinstance(value, MigRequest):
+        return value
+    raise PydanticCustomError("gpu", "gpu is a number of GPUs (e.g. 1) or a MIG slice ({{mig: 1g.10gb}})", {})
+
+
+GpuRequest = Annotated[float | MigRequest, PlainValidator(_gpu_request), WithJsonSchema({
+    "anyOf": [{"type": "number", "minimum": 0},
+              {"type": "object", "properties": {"mig": {"type": "string", "pattern": _MIG_PROFILE.pattern}},
+               "required": ["mig"], "additionalProperties": False}],
+    "description": "GPUs: a count, or a MIG slice {mig: 1g.10gb}"})]
+
+
+class Resources(SpecModel):
+    cpu: Quantity | None = Field(None, description="CPU request (and limit), e.g. 2 or 500m.")
+    memory: Quantity | None = Field(None, description="Memory request (and limit), e.g. 4Gi.")
+    gpu: GpuRequest | None = Field(None, description="GPUs: a count, or a MIG slice `{mig: 1g.10gb}`.")
+    pool: Name | None = Field(None, description="Node pool to run on (required for GPU workloads).")
+
+    @property
+    def gpu_count(self) -> float:
+        """Whole-GPU count requested (0 for none or a MIG slice)."""
+        return self.gpu if isinstance(self.gpu, float) else 0.0
+
+    @property
+    def mig_profile(self) -> str | None:
+        return self.gpu.mig if isinstance(self.gpu, MigRequest) else None
+
+    @property
+    def uses_gpu(self) -> bool:
+        return self.gpu_count > 0 or self.mig_profile is not None

@@ -1,0 +1,40 @@
+"""The root of mlops.yaml: `apiVersion: mlops/v1`, `kind: System` and every section."""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from .artifacts import Features, Preprocessing, Runtime
+from .base import Name, SpecModel
+from .lint_config import LintConfig
+from .models import Model
+from .monitoring import Monitor
+from .node_pools import NodePool
+from .pipelines import Pipeline
+from .platform import Metadata, Platform
+from .serving import Endpoint
+
+SUPPORTED_API_VERSIONS = ("mlops/v1",)
+
+
+class Spec(SpecModel):
+    """One ML system: images, data, models, pipelines, GPU pools, serving and monitoring."""
+
+    api_version: Literal["mlops/v1"] = Field(alias="apiVersion", description="Spec language version: mlops/v1.")
+    kind: Literal["System"] = Field(description="Always System.")
+    metadata: Metadata = Field(description="Name, namespace, owner and labels of the system.")
+    platform: Platform = Field(default_factory=Platform, description="Where the system runs.")
+    runtimes: dict[Name, Runtime] = Field(default_factory=dict, description="Container images per role.")
+    preprocessing: dict[Name, Preprocessing] = Field(default_factory=dict,
+                                                     description="Versioned preprocessing artifacts.")
+    features: Features = Field(default_factory=Features, description="Feature store views.")
+    models: dict[Name, Model] = Field(default_factory=dict, description="Registered models and version choice.")
+    node_pools: dict[Name, NodePool] = Field(default_factory=dict, description="GPU and CPU node pools.")
+    pipelines: dict[Name, Pipeline] = Field(default_factory=dict, description="Training pipelines (DAGs).")
+    serving: dict[Name, Endpoint] = Field(default_factory=dict, description="Online endpoints.")
+    monitoring: dict[Name, Monitor] = Field(default_factory=dict, description="Monitoring, keyed by endpoint.")
+    environments: dict[Name, dict[str, Any]] = Field(
+        default_factory=dict, description="Overlays by environment name, deep-merged onto the base by --env: "
+                                          "mappings merge, lists replace, null removes.")
+    lint: LintConfig = Field(default_factory=LintConfig, description="Lint configuration.")
