@@ -241,8 +241,8 @@ class _Plainer:
             for key, value in node.items():
                 if not isinstance(key, str):
                     position = self._key_position(node, key)
-                    raise SpecError(Diagnostic(position, f"key {key!r} is a {_kind(key)}; keys are strings "
-                                               "(quote it)"))
+                    raise SpecError(Diagnostic(position, f"key {key!r} is not a string; quote it "
+                                               f"(\"{key}\")"))
                 child = path + (key,)
                 self.map.keys[child] = self._key_position(node, key)
                 line, col = node.lc.value(key)

@@ -68,7 +68,7 @@ def _merge(base: dict, overlay: dict, path: tuple, prefix: tuple, original: Sour
             del base[key]
             merged_map.drop(here)
         elif isinstance(value, dict) and isinstance(base.get(key), dict):
-            merged_map.keys.setdefault(here, written_at)
+            merged_map.keys[here] = written_at  # the overlay changed this mapping: errors about it point here
             _merge(base[key], value, here, prefix, original, merged_map, problems)
         else:
             base[key] = copy.deepcopy(value)

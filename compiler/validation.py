@@ -57,7 +57,10 @@ def _diagnostic(item: dict, source_map: SourceMap, data: dict) -> Diagnostic:
         where = f" in {dotted(loc[:-1])}" if loc[:-1] else " at the top level"
         return Diagnostic(source_map.key(loc[:-1]) if loc[:-1] else source_map.value(()),
                           f"missing required key {loc[-1]!r}{where}", loc)
-    return Diagnostic(source_map.value(loc), f"{dotted(loc)}: {_message(item, value)}", loc)
+    # A mapping or list as a whole is wrong (min > max, alias and version): point at its key.
+    whole = isinstance(value, (dict, list)) and kind not in _TYPE_WORDS
+    position = source_map.key(loc) if whole else source_map.value(loc)
+    return Diagnostic(position, f"{dotted(loc)}: {_message(item, value)}", loc)
 
 
 def _message(item: dict, value: Any) -> str:

@@ -40,8 +40,8 @@ Name = Annotated[str, PlainValidator(_dns_label),
 def _version_text(value: Any) -> str:
     # YAML reads 2.10 as the float 2.1: refusing floats is the only way not to change a version.
     if isinstance(value, bool) or isinstance(value, float):
-        raise PydanticCustomError("version_text", "write this version as a quoted string (\"{text}\"): YAML reads "
-                                  "unquoted numbers like 2.10 as 2.1", {"text": value})
+        raise PydanticCustomError("version_text", "write this version as a quoted string: YAML read the unquoted "
+                                  "number as {text} (2.10 becomes 2.1)", {"text": value})
     if isinstance(value, int):
         return str(value)
     if not isinstance(value, str) or not value.strip():

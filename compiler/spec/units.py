@@ -6,7 +6,7 @@ Each type keeps the text the user wrote (for error messages and for manifests) a
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from pydantic_core import PydanticCustomError, core_schema
@@ -70,7 +70,7 @@ class Quantity(_Unit):
 
     json_schema = {
         "anyOf": [{"type": "number", "minimum": 0},
-                  {"type": "string", "pattern": _QUANTITY.pattern}],
+                  {"type": "string", "pattern": _QUANTITY.pattern.replace("?P<num>", "").replace("?P<suffix>", "")}],
         "description": "Kubernetes quantity, e.g. 500m, 4Gi, 1.5Gi, 8",
     }
 
@@ -93,15 +93,18 @@ class Quantity(_Unit):
                 "quantity", "'{text}' is not a Kubernetes quantity: write a number with an optional suffix "
                 "(m, k, M, G, Ki, Mi, Gi, Ti), e.g. 500m, 4Gi, 1.5Gi", {"text": text})
         number, suffix = Decimal(match["num"]), match["suffix"] or ""
-        if suffix in _BINARY:
-            magnitude = number * _BINARY[suffix]
-        elif suffix in _DECIMAL:
-            magnitude = number * _DECIMAL[suffix]
-        else:
-            try:
-                magnitude = number * (Decimal(10) ** int(suffix[1:]))
-            except (InvalidOperation, ValueError, OverflowError):
-                raise PydanticCustomError("quantity", "'{text}' is out of range", {"text": text}) from None
+        try:
+            if suffix in _BINARY:
+                magnitude = number * _BINARY[suffix]
+            elif suffix in _DECIMAL:
+                magnitude = number * _DECIMAL[suffix]
+            else:
+                exponent = int(suffix[1:])
+                if abs(exponent) > 30:
+                    raise OverflowError
+                magnitude = number * (Decimal(10) ** exponent)
+        except (ArithmeticError, ValueError):
+            raise PydanticCustomError("quantity", "'{text}' is out of range", {"text": text}) from None
         if magnitude >= _MAX_QUANTITY:
             raise PydanticCustomError("quantity", "'{text}' is larger than a Kubernetes quantity can hold",
                                       {"text": text})

@@ -1,0 +1,56 @@
+"""Quantities, durations and percentages parse strictly into typed values."""
+from decimal import Decimal
+
+import pytest
+from pydantic_core import PydanticCustomError
+
+from compiler.spec.units import Duration, Percentage, Quantity
+
+
+@pytest.mark.parametrize("text, value", [
+    ("500m", Decimal("0.5")), ("4Gi", Decimal(4 * 2**30)), ("1.5Gi", Decimal("1.5") * 2**30), (8, Decimal(8)),
+    (0.5, Decimal("0.5")), ("100Mi", Decimal(100 * 2**20)), ("2k", Decimal(2000)), ("1e3", Decimal(1000)),
+    ("10G", Decimal(10**10)),
+])
+def test_quantity(text, value):
+    assert Quantity.parse(text).value == value
+
+
+@pytest.mark.parametrize("text", ["4GB", "-1", "1.2.3", "Gi", "", "4 Gi", True, None, [1], "1e999999999999"])
+def test_quantity_rejects(text):
+    with pytest.raises(PydanticCustomError):
+        Quantity.parse(text)
+
+
+def test_quantity_bytes_round_up_and_text_kept():
+    assert Quantity.parse("1.5").bytes == 2
+    assert Quantity.parse("1.2Gi").text == "1.2Gi"
+    assert Quantity.of_bytes(3 * 2**30).text == "3Gi"
+
+
+@pytest.mark.parametrize("text, seconds", [("250ms", 0.25), ("30s", 30), ("10m", 600), ("6h", 21600),
+                                           ("7d", 604800), ("1h30m", 5400), ("2w", 1209600)])
+def test_duration(text, seconds):
+    assert Duration.parse(text).seconds == seconds
+
+
+@pytest.mark.parametrize("text", ["10", 10, "10 m", "m", "10y", "", "1h 30m", None])
+def test_duration_rejects(text):
+    with pytest.raises(PydanticCustomError):
+        Duration.parse(text)
+
+
+def test_duration_suggests_a_unit_for_bare_numbers():
+    with pytest.raises(PydanticCustomError, match='did you mean "600s"'):
+        Duration.parse(600)
+
+
+@pytest.mark.parametrize("value, percent", [("10%", 10), ("99.9%", 99.9), (5, 5), (0, 0), (100, 100), ("0.5%", 0.5)])
+def test_percentage(value, percent):
+    assert Percentage.parse(value).percent == percent
+
+
+@pytest.mark.parametrize("value", ["150%", 101, -1, "10", "ten%", True])
+def test_percentage_rejects(value):
+    with pytest.raises(PydanticCustomError):
+        Percentage.parse(value)
