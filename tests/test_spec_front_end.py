@@ -160,3 +160,10 @@ def test_fast_paths_never_import_heavy_modules(command):
     assert heavy == "[]", result.stdout
     if command == "validate":
         assert code == "0", result.stderr
+
+
+def test_committed_spec_reference_is_current():
+    from compiler.spec.reference import render_reference
+
+    committed = (REPO / "docs" / "spec-reference.md").read_text()
+    assert committed == render_reference(), "docs/spec-reference.md is stale: run `mlops schema --reference -o docs/spec-reference.md`"

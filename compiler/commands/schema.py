@@ -12,6 +12,8 @@ def register(subparsers) -> None:
                                    description="Print the JSON Schema generated from the spec models "
                                                "(committed as schemas/mlops.schema.json).")
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    parser.add_argument("--reference", action="store_true",
+                        help="print the Markdown field reference (docs/spec-reference.md) instead")
     parser.set_defaults(run=run)
 
 
@@ -25,7 +27,12 @@ def schema_text() -> str:
 
 
 def run(args) -> int:
-    text = schema_text()
+    if args.reference:
+        from ..spec.reference import render_reference
+
+        text = render_reference()
+    else:
+        text = schema_text()
     if args.output:
         from ..diagnostics import UsageError
 
