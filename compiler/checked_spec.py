@@ -4,8 +4,9 @@ Everything after this stage (lint, lowering, plan) takes a CheckedSpec and never
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from .diagnostics import SpecError
 from .loader import LoadedDocument, load_bytes, load_file
 from .overlays import apply_overlay, environment_names
 from .references import check_references
@@ -49,5 +50,10 @@ def check_bytes(raw: bytes, path: str, env: str | None = None) -> CheckedSpec:
 def check_all_environments(path: str) -> list[CheckedSpec]:
     """The base and every environment, each validated (what `mlops validate` does without --env)."""
     document = load_file(path)
-    base = check_document(document)
-    return [base] + [check_document(document, env) for env in environment_names(document.data)]
+    checked = [check_document(document)]
+    for env in environment_names(document.data):
+        try:
+            checked.append(check_document(document, env))
+        except SpecError as error:  # the base is valid: say which overlay breaks it
+            raise SpecError([replace(d, message=f"{d.message} (environment {env!r})") for d in error.diagnostics]) from None
+    return checked
