@@ -1,15 +1,29 @@
 """mlops.lock: the model versions a spec serves, pinned, with their lineage. Reading it needs no network.
 
-`mlops lock` (compiler/registry.py, MLflow) writes it; compile, lint and plan only read it.
+`mlops lock` (compiler/registry.py, MLflow) writes it; compile, lint and plan only read it, with
+the standard library and ruamel.yaml: nothing here imports mlflow.
+
+One lock belongs to one spec file. Its entries pin the base spec's model choices (registry name,
+alias or version); the number of previous versions kept for rollback is the largest
+`rollout.keep_previous` of the endpoints serving the model in the base or any environment, so
+every environment can roll back from the same lock.
 """
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .diagnostics import Diagnostic, Position, SpecError
+from .diagnostics import Diagnostic, Position, SpecError, UsageError
+
+if TYPE_CHECKING:
+    from .checked_spec import CheckedSpec
+    from .spec.models import Model
 
 LINEAGE_KEYS = ("data_version", "preprocessing_version", "code_version")
 
@@ -68,3 +82,461 @@ def model_spec_hash(registry_name: str, alias: str | None, version: int | None, 
     payload = json.dumps({"registry_name": registry_name, "alias": alias, "version": version,
                           "keep_previous": keep_previous}, sort_keys=True)
     return "sha256:" + hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+# --- what the spec asks of the lock ------------------------------------------------------------
+
+LOCK_FORMAT_VERSION = 1
+LINEAGE_SOURCES = ("version-tag", "run-tag", "spec", "missing")
+LINEAGE_TAG_PREFIX = "mlops."               # registry tags: mlops.data_version, mlops.preprocessing_version, ...
+
+
+@dataclass(frozen=True)
+class ModelRequirement:
+    """What one `models:` entry asks the registry for, and where the spec says it."""
+
+    key: str
+    registry_name: str
+    alias: str | None
+    version: int | None
+    keep_previous: int                        # largest rollout.keep_previous serving it, base or any environment
+    lineage: dict[str, str | None]            # the spec's `lineage:` (None where it says nothing)
+    position: Position                        # where alias / version is written
+    name_position: Position                   # where registry_name is written (else the model's key)
+
+    @property
+    def spec_hash(self) -> str:
+        return model_spec_hash(self.registry_name, self.alias, self.version, self.keep_previous)
+
+    def describe(self) -> str:
+        return f"alias '{self.alias}'" if self.alias is not None else f"version {self.version}"
+
+
+def model_requirement(key: str, model: "Model", keep_previous: int,
+                      position: Position | None = None, name_position: Position | None = None) -> ModelRequirement:
+    lineage = model.lineage
+    here = position or Position("<spec>", 1, 1)
+    return ModelRequirement(
+        key=key, registry_name=model.registry_name or key, alias=model.alias, version=model.version,
+        keep_previous=keep_previous,
+        lineage={k: (getattr(lineage, k) if lineage is not None else None) for k in LINEAGE_KEYS},
+        position=here, name_position=name_position or here)
+
+
+def lock_requirements(checked: "CheckedSpec") -> dict[str, ModelRequirement]:
+    """Per model key of `checked`, what its lock entry must have been made for (sorted by key)."""
+    keep = _keep_previous_everywhere(checked)
+    source_map = checked.source_map
+    result = {}
+    for key in sorted(checked.spec.models):
+        model = checked.spec.models[key]
+        chosen = "alias" if model.alias is not None else "version"
+        name_path = ("models", key, "registry_name")
+        name_position = source_map.value(name_path) if source_map.has(name_path) else source_map.key(("models", key))
+        result[key] = model_requirement(key, model, keep.get(key, 0), source_map.value(("models", key, chosen)),
+                                        name_position)
+    return result
+
+
+_KEEP_CACHE: dict[tuple[str, str, str | None], dict[str, int]] = {}
+
+
+def _keep_previous_everywhere(checked: "CheckedSpec") -> dict[str, int]:
+    """Largest rollout.keep_previous per served model over the base and every environment of the file.
+
+    The lock is one per file, so it keeps enough previous versions for whichever environment keeps most.
+    An environment that does not validate is skipped here: it fails on its own when it is used.
+    """
+    document = checked.document
+    cache_key = (document.path, document.text, checked.env)
+    cached = _KEEP_CACHE.get(cache_key)
+    if cached is not None:
+        return cached
+    from .checked_spec import check_document
+    from .overlays import environment_names
+
+    specs = [checked.spec]
+    for env in [None, *environment_names(document.data)]:
+        if env == checked.env:
+            continue
+        try:
+            specs.append(check_document(document, env).spec)
+        except (SpecError, UsageError):
+            continue
+    keep: dict[str, int] = {}
+    for spec in specs:
+        for endpoint in spec.serving.values():
+            keep[endpoint.model] = max(keep.get(endpoint.model, 0), endpoint.rollout.keep_previous)
+    if len(_KEEP_CACHE) > 16:
+        _KEEP_CACHE.clear()
+    _KEEP_CACHE[cache_key] = keep
+    return keep
+
+
+# --- staleness -----------------------------------------------------------------------------------
+
+def stale_reasons(entry: LockedModel, requirement: ModelRequirement) -> list[str]:
+    """Why `entry` no longer fits what the spec asks (empty: it fits). Needs no network."""
+    reasons = []
+    if entry.registry_name != requirement.registry_name:
+        reasons.append(f"registry_name is '{requirement.registry_name}' in the spec but '{entry.registry_name}' "
+                       "in the lock")
+    locked_for = f"alias '{entry.alias}'" if entry.alias is not None else f"version {entry.requested_version}"
+    if (entry.alias, entry.requested_version) != (requirement.alias, requirement.version):
+        reasons.append(f"the spec asks for {requirement.describe()} but the lock was made for {locked_for}")
+    if not reasons and entry.spec_hash != requirement.spec_hash:
+        reasons.append(f"the versions to keep for rollback changed (largest rollout.keep_previous serving it is "
+                       f"now {requirement.keep_previous}) since the lock was made")
+    for key in LINEAGE_KEYS:
+        wanted, source = requirement.lineage.get(key), entry.lineage_source.get(key)
+        if source == "spec" and entry.lineage.get(key) != wanted:
+            reasons.append(f"lineage.{key} in the spec is {wanted!r} but the lock recorded {entry.lineage.get(key)!r}")
+        elif source == "missing" and wanted is not None:
+            reasons.append(f"lineage.{key} is now set in the spec ({wanted!r}) but the lock has none")
+    return reasons
+
+
+def is_stale(lock_entry: LockedModel, model: "Model", keep_previous: int) -> bool:
+    """True when `lock_entry` was not made for this spec model (and that many previous versions)."""
+    return bool(stale_reasons(lock_entry, model_requirement(lock_entry.key, model, keep_previous)))
+
+
+def placeholder_uri(registry_name: str, alias: str | None, version: int | None) -> str:
+    """What serving shows for a model without a (fresh) lock entry: the MLflow URI, which no server downloads."""
+    return f"models:/{registry_name}@{alias}" if alias is not None else f"models:/{registry_name}/{version}"
+
+
+def _lock_command(checked: "CheckedSpec") -> str:
+    return f"mlops lock {checked.path}"
+
+
+def check_frozen(checked: "CheckedSpec", lock: Lock | None) -> list[Diagnostic]:
+    """`compile --frozen`: an error for every model whose lock entry is missing or stale (as `npm ci` does).
+
+    Models pinned by version need their entry too: without it the artifact URI serving downloads is unknown.
+    """
+    problems = []
+    lock_file = str(lock_path_for(checked.path)) if lock is None else lock.path
+    for key, requirement in lock_requirements(checked).items():
+        why = _why_unusable(lock, requirement, lock_file)
+        if why is not None:
+            problems.append(Diagnostic(requirement.position, f"models.{key}: {why}", ("models", key),
+                                       hint=f"run `{_lock_command(checked)}` and commit {Path(lock_file).name}"))
+    return problems
+
+
+def _why_unusable(lock: Lock | None, requirement: ModelRequirement, lock_file: str) -> str | None:
+    if lock is None:
+        return f"{requirement.describe()} is not pinned: there is no lock file ({lock_file})"
+    entry = lock.entry(requirement.key)
+    if entry is None:
+        return f"{requirement.describe()} is not pinned: {lock_file} has no entry for it"
+    reasons = stale_reasons(entry, requirement)
+    if reasons:
+        return f"the entry in {lock_file} is stale: " + "; ".join(reasons)
+    return None
+
+
+def resolve_model(checked: "CheckedSpec", lock: Lock | None, model_key: str) -> tuple[LockedModel | None, str | None]:
+    """The lock entry serving should use for `model_key`, or (None, a rendered warning) when there is none.
+
+    Without an entry, serving uses `placeholder_uri(...)`; `compile --frozen` refuses instead (check_frozen).
+    """
+    requirement = lock_requirements(checked)[model_key]
+    lock_file = str(lock_path_for(checked.path)) if lock is None else lock.path
+    why = _why_unusable(lock, requirement, lock_file)
+    if why is None:
+        return lock.entry(model_key), None  # type: ignore[union-attr]
+    placeholder = placeholder_uri(requirement.registry_name, requirement.alias, requirement.version)
+    warning = Diagnostic(requirement.position, f"models.{model_key}: {why}; serving it from the placeholder "
+                                               f"{placeholder}, which no model server can download",
+                         ("models", model_key), hint=f"run `{_lock_command(checked)}`", severity="warning")
+    return None, warning.render()
+
+
+def describe_changes(old: LockedModel | None, new: LockedModel | None) -> list[str]:
+    """What moved between two lock entries of one model, in words (for `mlops lock --check`)."""
+    if old is None and new is None:
+        return []
+    if old is None:
+        return ["it has no entry in the lock"]
+    if new is None:
+        return ["the lock has an entry for it, but the spec no longer declares it"]
+    changes = []
+    if old.version != new.version:  # the URI, run and lineage follow the version: the diff shows them
+        asked = f"alias '{new.alias}'" if new.alias is not None else "the spec"
+        changes.append(f"{asked} now points to version {new.version} (the lock has {old.version})")
+        if old.previous != new.previous:
+            changes.append(f"the previous versions are now {_versions(new.previous)} "
+                           f"(the lock has {_versions(old.previous)})")
+        return changes
+    if old.resolved.artifact_uri != new.resolved.artifact_uri:
+        changes.append(f"the artifact URI is now {new.resolved.artifact_uri} (the lock has {old.resolved.artifact_uri})")
+    if old.resolved.run_id != new.resolved.run_id:
+        changes.append(f"the run id is now {new.resolved.run_id} (the lock has {old.resolved.run_id})")
+    if old.resolved.status != new.resolved.status:
+        changes.append(f"the status is now {new.resolved.status} (the lock has {old.resolved.status})")
+    for key in LINEAGE_KEYS:
+        if (old.lineage.get(key), old.lineage_source.get(key)) != (new.lineage.get(key), new.lineage_source.get(key)):
+            changes.append(f"lineage.{key} is now {new.lineage.get(key)!r} from {new.lineage_source.get(key)} "
+                           f"(the lock has {old.lineage.get(key)!r} from {old.lineage_source.get(key)})")
+    if old.previous != new.previous:
+        changes.append(f"the previous versions are now {_versions(new.previous)} (the lock has {_versions(old.previous)})")
+    if not changes and old != new:
+        changes.append("the entry differs")
+    return changes
+
+
+def _versions(versions: tuple[LockedVersion, ...]) -> str:
+    return "[" + ", ".join(str(v.version) for v in versions) + "]"
+
+
+# --- the file ------------------------------------------------------------------------------------
+
+LOCK_HEADER = (
+    "# mlops.lock: generated by `mlops lock`; do not edit by hand.\n"
+    "# The model versions the spec serves, pinned from the MLflow registry, with their lineage and the\n"
+    "# previous versions kept for rollback. Refresh: `mlops lock SPEC`; in CI: `mlops lock --check SPEC`.\n"
+)
+
+
+def lock_to_data(lock: Lock) -> dict:
+    return {"lock_version": LOCK_FORMAT_VERSION,
+            "models": {key: _entry_to_data(lock.models[key]) for key in sorted(lock.models)}}
+
+
+def _entry_to_data(entry: LockedModel) -> dict:
+    requested = {"alias": entry.alias} if entry.alias is not None else {"version": entry.requested_version}
+    return {
+        "artifact_uri": entry.resolved.artifact_uri,
+        "lineage": {k: entry.lineage.get(k) for k in LINEAGE_KEYS},
+        "lineage_source": {k: entry.lineage_source.get(k, "missing") for k in LINEAGE_KEYS},
+        "previous": [{"artifact_uri": v.artifact_uri, "run_id": v.run_id, "version": v.version}
+                     for v in entry.previous],
+        "registry_name": entry.registry_name,
+        "requested": requested,
+        "run_id": entry.resolved.run_id,
+        "spec_hash": entry.spec_hash,
+        "status": entry.resolved.status,
+        "version": entry.resolved.version,
+    }
+
+
+def write_lock_text(lock: Lock) -> str:
+    """The lock file's text: a header, then keys sorted at every level; the same lock gives the same bytes.
+
+    A small emitter of our own rather than a YAML library's: its output cannot change with a library
+    release, and it quotes every string another YAML reader could take for a number, date or boolean.
+    """
+    out = io.StringIO()
+    out.write(LOCK_HEADER)
+    _emit_mapping(lock_to_data(lock), 0, out)
+    return out.getvalue()
+
+
+def _emit_mapping(data: dict, indent: int, out: io.StringIO) -> None:
+    pad = " " * indent
+    for key in sorted(data):
+        value = data[key]
+        name = _scalar(key)
+        if isinstance(value, dict) and value:
+            out.write(f"{pad}{name}:\n")
+            _emit_mapping(value, indent + 2, out)
+        elif isinstance(value, list) and value:
+            out.write(f"{pad}{name}:\n")
+            for item in value:
+                lines = io.StringIO()
+                _emit_mapping(item, indent + 4, lines)
+                text = lines.getvalue()
+                out.write(f"{pad}  - {text[indent + 4:]}")
+        else:
+            out.write(f"{pad}{name}: {_scalar(value)}\n")
+
+
+_PLAIN_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf"}
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
+    text = str(value)
+    # Plain only when no YAML 1.1 or 1.2 reader could take it for anything but this string.
+    if (text and text[0].isalpha() and text.isascii() and text.lower() not in _PLAIN_WORDS
+            and all(c.isalnum() or c in "-_./:@+=" for c in text) and not text.endswith(":")):
+        return text
+    return json.dumps(text)  # a JSON string is a valid YAML double-quoted scalar
+
+
+def write_lock(lock: Lock, path: str | Path) -> bool:
+    """Write the lock atomically (temporary file + rename). Returns False when the file already had these bytes."""
+    target = Path(path)
+    text = write_lock_text(lock)
+    try:
+        if target.read_text(encoding="utf-8") == text:
+            return False
+    except FileNotFoundError:
+        pass
+    except (OSError, UnicodeDecodeError):
+        pass
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
+            file.write(text)
+        os.replace(temporary, target)
+    except OSError as error:
+        raise UsageError(f"{target}: cannot write the lock: {error.strerror or error}") from None
+    return True
+
+
+def read_lock(spec_path: str | Path) -> Lock | None:
+    """The lock next to `spec_path` (lock_path_for), or None when there is none. Malformed: SpecError with positions."""
+    path = lock_path_for(spec_path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read: {error.strerror or error}") from None
+    return parse_lock(raw, str(path))
+
+
+def parse_lock(raw: bytes, path: str) -> Lock:
+    from .loader import load_bytes
+
+    if not any(line.strip() and not line.lstrip().startswith(b"#") for line in raw.splitlines()):
+        raise SpecError(Diagnostic(Position(path, 1, 1), "the lock file is empty; regenerate it with `mlops lock`"))
+    try:
+        document = load_bytes(raw, path)
+    except SpecError as error:
+        raise SpecError([_lock_wording(d) for d in error.diagnostics]) from None
+    return _LockReader(path, document.source_map).read(document.data)
+
+
+def _lock_wording(diagnostic: Diagnostic) -> Diagnostic:
+    if "apiVersion" not in diagnostic.message:
+        return diagnostic
+    return Diagnostic(diagnostic.position, diagnostic.message.split(";")[0] + "; expected the mapping `mlops lock` "
+                      "writes, with `lock_version: 1` and `models:`")
+
+
+class _LockReader:
+    """Checks the lock's shape strictly, with the line and column of each problem."""
+
+    def __init__(self, path: str, source_map):
+        self.path = path
+        self.source_map = source_map
+        self.problems: list[Diagnostic] = []
+
+    def fail(self, where: tuple, message: str, key: bool = False) -> None:
+        position = self.source_map.key(where) if key else self.source_map.value(where)
+        dotted = ".".join(str(p) for p in where)
+        self.problems.append(Diagnostic(position, f"{dotted}: {message}" if where else message, where,
+                                        hint="regenerate the lock with `mlops lock` rather than editing it"))
+
+    def read(self, data: dict) -> Lock:
+        self.mapping(data, (), required=("lock_version", "models"), optional=())
+        version = data.get("lock_version")
+        if "lock_version" in data and version != LOCK_FORMAT_VERSION:
+            self.fail(("lock_version",), f"this mlops reads lock_version {LOCK_FORMAT_VERSION}, the file has "
+                                         f"{version!r} (written by another mlops version?)")
+        models: dict[str, LockedModel] = {}
+        raw_models = data.get("models")
+        if raw_models is not None and not isinstance(raw_models, dict):
+            self.fail(("models",), "expected a mapping of model keys to entries")
+        elif isinstance(raw_models, dict):
+            for key, value in raw_models.items():
+                entry = self.entry(str(key), value, ("models", key))
+                if entry is not None:
+                    models[str(key)] = entry
+        if self.problems:
+            raise SpecError(self.problems)
+        return Lock(self.path, models)
+
+    def mapping(self, value: Any, where: tuple, required: tuple, optional: tuple) -> bool:
+        if not isinstance(value, dict):
+            self.fail(where, f"expected a mapping with {', '.join(required + optional)}")
+            return False
+        for name in value:
+            if name not in required and name not in optional:
+                self.fail(where + (name,), f"unknown key; a lock entry here has {', '.join(required + optional)}",
+                          key=True)
+        for name in required:
+            if name not in value:
+                self.fail(where, f"missing key {name!r}", key=bool(where))
+        return True
+
+    def text(self, value: Any, where: tuple, nullable: bool = False) -> str | None:
+        if value is None and nullable:
+            return None
+        if not isinstance(value, str) or not value:
+            self.fail(where, "expected a non-empty string" + (" or null" if nullable else ""))
+            return None
+        return value
+
+    def number(self, value: Any, where: tuple) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.fail(where, "expected a version number (an integer >= 1)")
+            return 0
+        return value
+
+    def version(self, value: Any, where: tuple) -> LockedVersion | None:
+        fields = ("artifact_uri", "run_id", "version")
+        if not self.mapping(value, where, required=fields, optional=()):
+            return None
+        return LockedVersion(version=self.number(value.get("version"), where + ("version",)),
+                             artifact_uri=self.text(value.get("artifact_uri"), where + ("artifact_uri",)) or "",
+                             run_id=self.text(value.get("run_id"), where + ("run_id",), nullable=True))
+
+    def entry(self, key: str, value: Any, where: tuple) -> LockedModel | None:
+        fields = ("artifact_uri", "lineage", "lineage_source", "previous", "registry_name", "requested", "run_id",
+                  "spec_hash", "status", "version")
+        before = len(self.problems)
+        if not self.mapping(value, where, required=fields, optional=()):
+            return None
+        requested = value.get("requested")
+        alias = requested_version = None
+        if self.mapping(requested, where + ("requested",), required=(), optional=("alias", "version")):
+            if len(requested) != 1:
+                self.fail(where + ("requested",), "expected exactly one of alias or version")
+            if "alias" in requested:
+                alias = self.text(requested["alias"], where + ("requested", "alias"))
+            if "version" in requested:
+                requested_version = self.number(requested["version"], where + ("requested", "version"))
+        lineage, lineage_source = {}, {}
+        if self.mapping(value.get("lineage"), where + ("lineage",), required=LINEAGE_KEYS, optional=()):
+            for name in LINEAGE_KEYS:
+                lineage[name] = self.text(value["lineage"].get(name), where + ("lineage", name), nullable=True)
+        if self.mapping(value.get("lineage_source"), where + ("lineage_source",), required=LINEAGE_KEYS, optional=()):
+            for name in LINEAGE_KEYS:
+                source = value["lineage_source"].get(name)
+                if source not in LINEAGE_SOURCES:
+                    self.fail(where + ("lineage_source", name), f"expected one of {', '.join(LINEAGE_SOURCES)}")
+                lineage_source[name] = source
+        previous = []
+        raw_previous = value.get("previous")
+        if not isinstance(raw_previous, list):
+            self.fail(where + ("previous",), "expected a list of {version, artifact_uri, run_id}")
+        else:
+            for index, item in enumerate(raw_previous):
+                locked = self.version(item, where + ("previous", index))
+                if locked is not None:
+                    previous.append(locked)
+        resolved = LockedVersion(version=self.number(value.get("version"), where + ("version",)),
+                                 artifact_uri=self.text(value.get("artifact_uri"), where + ("artifact_uri",)) or "",
+                                 run_id=self.text(value.get("run_id"), where + ("run_id",), nullable=True),
+                                 status=self.text(value.get("status"), where + ("status",)) or "")
+        registry_name = self.text(value.get("registry_name"), where + ("registry_name",))
+        spec_hash = self.text(value.get("spec_hash"), where + ("spec_hash",))
+        if len(self.problems) != before:
+            return None
+        return LockedModel(key=key, registry_name=registry_name or "", alias=alias,
+                           requested_version=requested_version, resolved=resolved, lineage=lineage,
+                           lineage_source=lineage_source, previous=tuple(previous), spec_hash=spec_hash or "")

@@ -1,0 +1,400 @@
+"""Everything that talks to the MLflow model registry: `mlops lock` and `mlops registry seed`.
+
+mlflow is imported inside functions only: `validate`, `lint`, `compile` and `plan` import this
+package without paying for it (2-3 s) and never touch the network.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+from .diagnostics import Diagnostic, Position, SpecError, UsageError
+from .lock import (LINEAGE_KEYS, LINEAGE_TAG_PREFIX, Lock, LockedModel, LockedVersion, ModelRequirement,
+                   lock_requirements)
+
+if TYPE_CHECKING:
+    from .checked_spec import CheckedSpec
+
+SEED_TAG = "mlops.seeded"                  # on registered models `mlops registry seed` created
+SEED_EXPERIMENT = "mlops-registry-seed"
+ARTIFACTS_DIR = "mlartifacts"              # next to a SQLite registry (git-ignored, like *.db)
+
+
+# --- where the registry is ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Registry:
+    """A tracking/registry URI as used, and how to name it in messages."""
+
+    uri: str
+    shown: str                             # as the user wrote it (before making a SQLite path absolute)
+    position: Position                     # where the spec sets it, or the spec's first line
+    sqlite_path: Path | None               # the database file of a sqlite:/// URI
+
+
+def registry_for(checked: "CheckedSpec", override: str | None = None) -> Registry:
+    """`--tracking-uri`, else platform.mlflow.tracking_uri (with ${MLFLOW_TRACKING_URI:-...} expanded).
+
+    A relative SQLite path in the spec is relative to the spec file; on the command line, to the
+    working directory (as any path argument is).
+    """
+    source_map = checked.source_map
+    written = ("platform", "mlflow", "tracking_uri")
+    position = source_map.value(written) if source_map.has(written) else Position(checked.path, 1, 1)
+    if override is not None:
+        shown, base = override, Path.cwd()
+    else:
+        shown, base = checked.spec.platform.mlflow.resolved_tracking_uri(), Path(checked.path).resolve().parent
+    if not shown.strip():
+        raise SpecError(Diagnostic(position, "platform.mlflow.tracking_uri is empty (an unset ${VAR} without a "
+                                   "default?); set it, MLFLOW_TRACKING_URI or --tracking-uri"))
+    uri, sqlite_path = _absolute_sqlite(shown, base)
+    return Registry(uri, shown, position, sqlite_path)
+
+
+def _absolute_sqlite(uri: str, base: Path) -> tuple[str, Path | None]:
+    if not uri.startswith("sqlite:"):
+        return uri, None
+    rest = uri[len("sqlite:"):]
+    if not rest.startswith("///") or rest in ("///", "///:memory:"):
+        return uri, None  # sqlite:// and :memory: are in-memory: nothing to make absolute
+    path_part, _, query = rest[3:].partition("?")
+    path = Path(unquote(path_part))
+    if not path.is_absolute():
+        path = (base / path).resolve()
+    return "sqlite:///" + str(path) + (f"?{query}" if query else ""), path
+
+
+def _client(registry: Registry):
+    _quiet_mlflow()
+    from mlflow import MlflowClient
+
+    for name in ("mlflow", "alembic"):  # after the import: mlflow sets its own level when imported
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return MlflowClient(tracking_uri=registry.uri, registry_uri=registry.uri)
+
+
+def _quiet_mlflow() -> None:
+    # Fail fast on an unreachable server (MLflow's defaults retry for minutes) unless the user chose.
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
+
+
+def _first_line(error: BaseException) -> str:
+    text = getattr(error, "message", None) or str(error) or type(error).__name__
+    refused = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text)
+    if "Max retries exceeded" in text or refused:  # requests' wording buries the cause at the end
+        return f"cannot connect ({refused[1].strip() if refused else 'connection failed'})"
+    line = text.strip().splitlines()[0]
+    return line if len(line) <= 300 else line[:297] + "..."
+
+
+def _error_code(error: BaseException) -> str | None:
+    return getattr(error, "error_code", None)
+
+
+def _unreachable(registry: Registry, models: list[str], why: str) -> SpecError:
+    names = ", ".join(models) if models else "(no models)"
+    return SpecError(Diagnostic(
+        registry.position, f"platform.mlflow.tracking_uri: cannot read the model registry at {registry.shown}: {why} "
+                           f"(models to resolve: {names})",
+        ("platform", "mlflow", "tracking_uri"),
+        hint="start the registry or point at one with --tracking-uri / MLFLOW_TRACKING_URI; for a local demo "
+             "registry run `mlops registry seed SPEC`"))
+
+
+def _connect(registry: Registry, models: list[str]):
+    """A client that has answered once: a missing SQLite file or a dead server is one clear error."""
+    if registry.sqlite_path is not None and not registry.sqlite_path.is_file():
+        raise _unreachable(registry, models, f"the database file {registry.sqlite_path} does not exist "
+                                             "(MLflow would create an empty registry there)")
+    try:
+        client = _client(registry)
+        client.search_registered_models(max_results=1)
+    except Exception as error:  # any failure to answer: connection refused, DNS, bad schema, not a registry
+        raise _unreachable(registry, models, _first_line(error)) from None
+    return client
+
+
+# --- mlops lock -----------------------------------------------------------------------------------
+
+def resolve_lock(checked: "CheckedSpec", registry: Registry, lock_path: str) -> Lock:
+    """Ask the registry for every model of the spec. All problems are reported together (SpecError)."""
+    requirements = lock_requirements(checked)
+    client = _connect(registry, list(requirements))
+    problems: list[Diagnostic] = []
+    models = {}
+    for key, requirement in requirements.items():
+        try:
+            models[key] = _resolve_model(client, registry, requirement)
+        except _ModelProblem as problem:
+            problems.append(Diagnostic(problem.position, f"models.{key}: {problem.message}", ("models", key),
+                                       hint=problem.hint))
+        except Exception as error:  # the registry failed mid-way: say which model and why
+            problems.append(Diagnostic(requirement.position, f"models.{key}: the registry at {registry.shown} "
+                                       f"failed while resolving {requirement.describe()} of "
+                                       f"'{requirement.registry_name}': {_first_line(error)}", ("models", key)))
+    if problems:
+        raise SpecError(problems)
+    return Lock(lock_path, models)
+
+
+class _ModelProblem(Exception):
+    def __init__(self, position: Position, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.position, self.message, self.hint = position, message, hint
+
+
+def _resolve_model(client, registry: Registry, requirement: ModelRequirement) -> LockedModel:
+    from mlflow.exceptions import MlflowException
+
+    name = requirement.registry_name
+    try:
+        registered = client.get_registered_model(name)
+    except MlflowException as error:
+        if _error_code(error) != "RESOURCE_DOES_NOT_EXIST":
+            raise
+        known = sorted(m.name for m in client.search_registered_models(max_results=50))
+        raise _ModelProblem(requirement.name_position, f"registered model '{name}' does not exist in "
+                            f"{registry.shown}; it has {_listing(known, 'registered models')}",
+                            "fix `registry_name:` (default: the model's key), register a version of the model "
+                            "first, or seed a demo registry with `mlops registry seed`") from None
+    aliases = {str(alias): int(version) for alias, version in (registered.aliases or {}).items()}
+    if requirement.alias is not None:
+        if requirement.alias not in aliases:
+            shown = ", ".join(f"{a} -> {v}" for a, v in sorted(aliases.items())) or "none"
+            raise _ModelProblem(requirement.position, f"alias '{requirement.alias}' is not set on registered model "
+                                f"'{name}' in {registry.shown} (its aliases: {shown})",
+                                f"set it with `MlflowClient().set_registered_model_alias('{name}', "
+                                f"'{requirement.alias}', VERSION)`, or pin `version:` instead of `alias:`")
+        number = aliases[requirement.alias]
+    else:
+        number = requirement.version
+    version = _model_version(client, registry, requirement, number)
+    if version.status != "READY":
+        detail = f": {version.status_message}" if getattr(version, "status_message", None) else ""
+        raise _ModelProblem(requirement.position, f"version {number} of registered model '{name}' is "
+                            f"{version.status}, not READY{detail}",
+                            "wait until its registration finishes, or choose a READY version")
+    resolved = LockedVersion(version=number, artifact_uri=client.get_model_version_download_uri(name, str(number)),
+                             run_id=version.run_id or None, status=version.status)
+    lineage, sources = _lineage(client, version, requirement)
+    return LockedModel(key=requirement.key, registry_name=name, alias=requirement.alias,
+                       requested_version=requirement.version, resolved=resolved, lineage=lineage,
+                       lineage_source=sources, previous=_previous(client, name, number, requirement.keep_previous),
+                       spec_hash=requirement.spec_hash)
+
+
+def _model_version(client, registry: Registry, requirement: ModelRequirement, number: int):
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return client.get_model_version(requirement.registry_name, str(number))
+    except MlflowException as error:
+        if _error_code(error) != "RESOURCE_DOES_NOT_EXIST":
+            raise
+    known = sorted(int(v.version) for v in _versions(client, requirement.registry_name))
+    via = f" (alias '{requirement.alias}' points to it)" if requirement.alias is not None else ""
+    raise _ModelProblem(requirement.position, f"version {number} of registered model '{requirement.registry_name}' "
+                        f"does not exist in {registry.shown}{via}; it has "
+                        f"{_listing([str(v) for v in known], 'versions')}",
+                        "pin one of its versions, or register the version first")
+
+
+def _listing(items: list[str], what: str) -> str:
+    if not items:
+        return f"no {what}"
+    shown = ", ".join(items[:20]) + (", ..." if len(items) > 20 else "")
+    return f"{what}: {shown}"
+
+
+def _versions(client, name: str):
+    """Every live version of `name`, newest first, page by page."""
+    quoted = "'" + name + "'" if "'" not in name else '"' + name + '"'
+    token = None
+    while True:
+        page = client.search_model_versions(f"name = {quoted}", max_results=200,
+                                            order_by=["version_number DESC"], page_token=token)
+        yield from page
+        token = page.token
+        if not token:
+            return
+
+
+def _previous(client, name: str, number: int, keep: int) -> tuple[LockedVersion, ...]:
+    """Up to `keep` READY versions older than `number`, newest first: what a rollback can deploy."""
+    previous: list[LockedVersion] = []
+    if keep <= 0:
+        return ()
+    for version in _versions(client, name):
+        if int(version.version) >= number or version.status != "READY":
+            continue
+        previous.append(LockedVersion(version=int(version.version),
+                                      artifact_uri=client.get_model_version_download_uri(name, str(version.version)),
+                                      run_id=version.run_id or None, status=version.status))
+        if len(previous) == keep:
+            break
+    return tuple(previous)
+
+
+def _lineage(client, version, requirement: ModelRequirement) -> tuple[dict, dict]:
+    """Each lineage key from the version's tags, else its run's tags, else the spec's `lineage:`."""
+    from mlflow.exceptions import MlflowException
+
+    version_tags = dict(version.tags or {})
+    run_tags: dict[str, str] = {}
+    if version.run_id:
+        try:
+            run_tags = dict(client.get_run(version.run_id).data.tags)
+        except MlflowException as error:  # the run was deleted or lives in another tracking server
+            if _error_code(error) != "RESOURCE_DOES_NOT_EXIST":
+                raise
+    lineage, sources = {}, {}
+    for key in LINEAGE_KEYS:
+        tag = LINEAGE_TAG_PREFIX + key
+        for source, value in (("version-tag", version_tags.get(tag)), ("run-tag", run_tags.get(tag)),
+                              ("spec", requirement.lineage.get(key))):
+            if value not in (None, ""):
+                lineage[key], sources[key] = str(value), source
+                break
+        else:
+            lineage[key], sources[key] = None, "missing"
+    return lineage, sources
+
+
+# --- mlops registry seed --------------------------------------------------------------------------
+
+SEED_CODE_VERSION = "mlops-registry-seed/1"   # what "trained" the demo models: this module's seeding code
+
+
+def seed_registry(checked: "CheckedSpec", registry: Registry) -> list[str]:
+    """Create, in `registry`, a small real model for every model of the spec; returns what it did, line by line.
+
+    Each model gets enough versions for its alias/version and its rollback history: a scikit-learn
+    logistic regression trained on synthetic data, logged as a run artifact (`model/model.joblib`,
+    the layout KServe's sklearn server loads), registered with lineage tags (data version = hash
+    of the training data; preprocessing version from the spec; code version as a run tag) unless
+    the spec's `lineage:` carries it. Aliases point at the newest version.
+
+    Idempotent per model: a model seeded before is left alone; a model that exists but was not
+    seeded here is refused (seeding never adds versions to a real model).
+    """
+    requirements = lock_requirements(checked)
+    if registry.sqlite_path is not None:
+        registry.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        client = _client(registry)
+        client.search_registered_models(max_results=1)
+    except Exception as error:
+        raise _unreachable(registry, list(requirements), _first_line(error)) from None
+    from mlflow.exceptions import MlflowException
+
+    problems, report, todo = [], [], []
+    for key, requirement in requirements.items():
+        try:
+            existing = client.get_registered_model(requirement.registry_name)
+        except MlflowException as error:
+            if _error_code(error) != "RESOURCE_DOES_NOT_EXIST":
+                raise
+            todo.append(requirement)
+            continue
+        if (existing.tags or {}).get(SEED_TAG) == "true":
+            report.append(f"{requirement.registry_name}: already seeded in {registry.shown}, left as it is")
+        else:
+            hint = (f"remove {registry.sqlite_path} to start a fresh demo registry" if registry.sqlite_path
+                    else "seed an empty registry instead")
+            problems.append(Diagnostic(requirement.name_position, f"models.{key}: registered model "
+                                       f"'{requirement.registry_name}' already exists in {registry.shown} and was not "
+                                       "created by `mlops registry seed`; seeding never adds versions to a real model",
+                                       ("models", key), hint=hint))
+    if problems:
+        raise SpecError(problems)
+    if todo:
+        experiment_id = _seed_experiment(client, registry)
+        for requirement in todo:
+            report.append(_seed_model(client, checked, requirement, experiment_id, registry))
+    return report
+
+
+def _seed_experiment(client, registry: Registry) -> str:
+    experiment = client.get_experiment_by_name(SEED_EXPERIMENT)
+    if experiment is not None:
+        return experiment.experiment_id
+    location = None
+    if registry.sqlite_path is not None:
+        artifacts = registry.sqlite_path.parent / ARTIFACTS_DIR
+        artifacts.mkdir(parents=True, exist_ok=True)
+        location = artifacts.as_uri()
+    return client.create_experiment(SEED_EXPERIMENT, artifact_location=location,
+                                    tags={"mlops.purpose": "demo models created by `mlops registry seed`"})
+
+
+def _seed_model(client, checked: "CheckedSpec", requirement: ModelRequirement, experiment_id: str,
+                registry: Registry) -> str:
+    name = requirement.registry_name
+    count = max(3 if requirement.alias is not None else 2, requirement.version or 0, requirement.keep_previous + 1)
+    model = checked.spec.models[requirement.key]
+    preprocessing = checked.spec.preprocessing.get(model.preprocessing) if model.preprocessing else None
+    spec_has_lineage = any(requirement.lineage.values())
+    client.create_registered_model(name, description=f"Demo model for `{requirement.key}` seeded by mlops "
+                                                     "registry seed (a logistic regression on synthetic data).")
+    for number in range(1, count + 1):
+        data_hash, accuracy, directory = _train(name, number)
+        run_tags = {"mlops.seeded": "true"}
+        version_tags = {}
+        if not spec_has_lineage:
+            run_tags[LINEAGE_TAG_PREFIX + "code_version"] = SEED_CODE_VERSION
+            version_tags[LINEAGE_TAG_PREFIX + "data_version"] = data_hash
+            if preprocessing is not None:
+                version_tags[LINEAGE_TAG_PREFIX + "preprocessing_version"] = preprocessing.version
+        run = client.create_run(experiment_id, run_name=f"{name}-v{number}", tags=run_tags)
+        try:
+            client.log_param(run.info.run_id, "model", "sklearn.linear_model.LogisticRegression")
+            client.log_metric(run.info.run_id, "train_accuracy", accuracy)
+            client.log_artifacts(run.info.run_id, str(directory), "model")
+        finally:
+            for file in directory.iterdir():
+                file.unlink()
+            directory.rmdir()
+        client.set_terminated(run.info.run_id)
+        client.create_model_version(name, source=f"{run.info.artifact_uri}/model", run_id=run.info.run_id,
+                                    tags=version_tags)
+    if requirement.alias is not None:
+        client.set_registered_model_alias(name, requirement.alias, str(count))
+    client.set_registered_model_tag(name, SEED_TAG, "true")  # last: an interrupted seed is not mistaken for done
+    chosen = f"alias {requirement.alias} -> version {count}" if requirement.alias else f"version {requirement.version}"
+    return f"{name}: seeded versions 1-{count} ({chosen}) in {registry.shown}"
+
+
+def _train(name: str, number: int) -> tuple[str, float, Path]:
+    """A small real model: logistic regression on synthetic data that differs per version."""
+    import joblib
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(zlib.crc32(f"{name}/{number}".encode()))
+    features = rng.normal(size=(256, 4))
+    labels = (features @ np.array([1.5, -2.0, 0.5, number / 3]) + rng.normal(scale=0.5, size=256) > 0).astype(int)
+    data_hash = "sha256:" + hashlib.sha256(features.tobytes() + labels.tobytes()).hexdigest()[:16]
+    classifier = LogisticRegression().fit(features, labels)
+    directory = Path(tempfile.mkdtemp(prefix="mlops-seed-"))
+    joblib.dump(classifier, directory / "model.joblib")
+    return data_hash, float(classifier.score(features, labels)), directory
+
+
+def require_mlflow() -> None:
+    """A clear usage error when the [mlflow] extra is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("mlflow") is None:
+        raise UsageError("this command talks to the MLflow registry and needs the mlflow extra: "
+                         "pip install 'mlops[mlflow]'")
