@@ -1,0 +1,383 @@
+"""GPU: how workloads are placed on GPU node pools and how the GPUs are shared."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pydantic import Field
+
+from ...gpu_catalogue import get as accelerator, layout_problem, smallest_profile_fitting
+from ...spec.units import Percentage
+from ..relations import gib, workloads
+from ..rule import Context, Problem, RuleOptions, rule
+
+
+class WholeGpuOptions(RuleOptions):
+    whole_gpu_min_use: Percentage = Field(default=Percentage.parse("50%"),
+                                          description="Share of one GPU's memory a workload must declare to "
+                                                      "deserve a whole GPU.")
+
+
+@rule("GPU001", "whole-gpu-underused", "warning",
+      "A workload takes whole GPUs on an exclusive pool while its declared `gpu_memory` is under half of one "
+      "GPU's memory.", options=WholeGpuOptions)
+def whole_gpu_underused(ctx: Context, options: WholeGpuOptions) -> Iterator[Problem]:
+    """## What it does
+    For every endpoint that requests whole GPUs on a pool with `sharing: exclusive`, compares the
+    model's declared `gpu_memory` with the memory of one GPU of the pool's accelerator. Under
+    `whole_gpu_min_use` (50%) it names the smallest MIG profile that fits, or a time-slicing
+    setting for GPUs without MIG.
+
+    ## Why is this bad?
+    GPUs are the most expensive line of an ML bill, and an inference model that needs 3 GiB
+    leaves the other 77 GiB of an A100 idle. Kubernetes cannot hand the rest to anyone else:
+    a whole-GPU request is exclusive. A MIG slice or a time-sliced share serves the same model
+    at a fraction of the cost.
+
+    ## Example
+    ```yaml
+    node_pools:
+      gpu-serve: {accelerator: a100-80gb, sharing: exclusive, nodes: {max: 2}}
+    models:
+      fraud-xgb: {version: 7, format: xgboost, gpu_memory: 3Gi}
+    serving:
+      fraud-api:
+        model: fraud-xgb
+        runtime: serve
+        resources: {gpu: 1, pool: gpu-serve}
+    ```
+
+    ## Use instead
+    ```yaml
+    node_pools:
+      gpu-serve: {accelerator: a100-80gb, sharing: {mig: {profile: 1g.10gb}}, nodes: {max: 2}}
+    models:
+      fraud-xgb: {version: 7, format: xgboost, gpu_memory: 3Gi}
+    serving:
+      fraud-api:
+        model: fraud-xgb
+        runtime: serve
+        resources: {gpu: {mig: 1g.10gb}, pool: gpu-serve}
+    ```
+    """
+    for work in workloads(ctx.spec):
+        pool = ctx.spec.node_pools.get(work.resources.pool or "")
+        if (work.gpu_memory_bytes is None or work.resources.gpu_count < 1 or pool is None
+                or pool.sharing.mode != "exclusive" or not pool.accelerator):
+            continue
+        acc = accelerator(pool.accelerator)
+        if acc is None or work.gpu_memory_bytes >= acc.memory_bytes * options.whole_gpu_min_use.fraction:
+            continue
+        profile = smallest_profile_fitting(acc, work.gpu_memory_bytes)
+        if profile is not None:
+            suggestion = (f"a MIG slice: sharing {{mig: {{profile: {profile.name}}}}} on the pool and "
+                          f"resources.gpu {{mig: {profile.name}}}")
+        else:
+            share = max(2, min(48, acc.memory_bytes // max(work.gpu_memory_bytes, 1)))
+            suggestion = f"time-slicing: sharing {{time_slicing: {{replicas: {share}}}}} on the pool"
+        used = work.gpu_memory_bytes / acc.memory_bytes
+        yield Problem(work.path + ("resources", "gpu"),
+                      f"{work.label} takes a whole {acc.key} ({gib(acc.memory_bytes)}) for "
+                      f"{gib(work.gpu_memory_bytes)} of declared GPU memory ({used:.0%}); {suggestion} fits it",
+                      hint=f"use {suggestion}")
+
+
+@rule("GPU002", "mig-profile-unsupported", "error",
+      "A MIG profile is not offered by the pool's accelerator (or the accelerator has no MIG), or a layout "
+      "exceeds the GPU's slices.")
+def mig_profile_unsupported(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    Checks each pool's `sharing.mig` against NVIDIA's MIG configurations for its accelerator:
+    the accelerator must support MIG (t4, a10g, l4 and l40s do not), every profile must be one it
+    offers, and a layout must fit one GPU's compute and memory slices.
+
+    ## Why is this bad?
+    The GPU Operator's mig-manager cannot apply a configuration the hardware does not have: the
+    node stays unpartitioned or in a failed MIG state, and every pod asking for a slice stays
+    Pending, with the reason only in the mig-manager's logs.
+
+    ## Example
+    ```yaml
+    node_pools:
+      gpu-mig:
+        accelerator: a100-80gb
+        sharing: {mig: {layout: {3g.40gb: 2, 2g.20gb: 1}}}   # 8 compute slices; an A100 has 7
+        nodes: {max: 1}
+    ```
+
+    ## Use instead
+    ```yaml
+    node_pools:
+      gpu-mig:
+        accelerator: a100-80gb
+        sharing: {mig: {layout: {3g.40gb: 1, 2g.20gb: 1, 1g.10gb: 2}}}
+        nodes: {max: 1}
+    ```
+    """
+    for name, pool in ctx.spec.node_pools.items():
+        mig = pool.sharing.mig
+        acc = accelerator(pool.accelerator or "")
+        if mig is None or acc is None:
+            continue
+        here = ("node_pools", name, "sharing", "mig")
+        hint = f"choose from {acc.key}'s MIG profiles: {', '.join(acc.mig_profiles)}" if acc.has_mig else \
+            "choose an accelerator with MIG (a30, a100-40gb, a100-80gb, h100-80gb, h200-141gb) or share with " \
+            "time_slicing"
+        if not acc.has_mig:
+            yield Problem(here, f"node pool {name!r}: {layout_problem(acc, {})}", hint=hint, at="key")
+        elif mig.profile is not None:
+            if mig.profile not in acc.mig_profiles:
+                yield Problem(here + ("profile",), f"node pool {name!r}: {acc.key} has no MIG profile "
+                              f"{mig.profile!r}", hint=hint)
+        elif (problem := layout_problem(acc, mig.layout or {})) is not None:
+            unknown = next((p for p in mig.layout or {} if p not in acc.mig_profiles), None)
+            path, at = (here + ("layout", unknown), "key") if unknown else (here + ("layout",), "value")
+            yield Problem(path, f"node pool {name!r}: {problem}", hint=hint, at=at)
+
+
+@rule("GPU003", "shared-gpu-memory-overcommit", "error",
+      "On a time-slicing or MPS pool, replicas x the largest `gpu_memory` of the workloads placed there exceeds "
+      "one GPU's memory.")
+def shared_gpu_memory_overcommit(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    For each pool shared by `time_slicing` or `mps`, multiplies the number of pods that may share
+    one GPU (`replicas`) by the largest `gpu_memory` of the workloads placed on the pool, and
+    compares it with one GPU's memory.
+
+    ## Why is this bad?
+    Time-slicing and MPS share a GPU's compute, not its memory: there is no memory isolation.
+    When the pods on one GPU together allocate more than it has, one of them hits CUDA OOM, and
+    with MPS a fault takes every client on that GPU down with it.
+
+    ## Example
+    ```yaml
+    node_pools:
+      gpu-serve: {accelerator: l4, sharing: {time_slicing: {replicas: 4}}, nodes: {max: 4}}
+    models:
+      embedder: {version: 3, format: pytorch, gpu_memory: 8Gi}    # 4 x 8Gi > 24Gi
+    serving:
+      embed-api: {model: embedder, runtime: serve, resources: {gpu: 1, pool: gpu-serve}}
+    ```
+
+    ## Use instead
+    ```yaml
+    node_pools:
+      gpu-serve: {accelerator: l4, sharing: {time_slicing: {replicas: 2}}, nodes: {max: 4}}
+    models:
+      embedder: {version: 3, format: pytorch, gpu_memory: 8Gi}    # 2 x 8Gi <= 24Gi
+    serving:
+      embed-api: {model: embedder, runtime: serve, resources: {gpu: 1, pool: gpu-serve}}
+    ```
+    """
+    placed = list(workloads(ctx.spec))
+    for name, pool in ctx.spec.node_pools.items():
+        acc = accelerator(pool.accelerator or "")
+        mode = pool.sharing.mode
+        if acc is None or mode not in ("time_slicing", "mps"):
+            continue
+        sized = [w for w in placed if w.resources.pool == name and w.resources.uses_gpu and w.gpu_memory_bytes]
+        if not sized:
+            continue
+        largest = max(sized, key=lambda w: w.gpu_memory_bytes or 0)
+        total = pool.sharing.replicas * (largest.gpu_memory_bytes or 0)
+        if total > acc.memory_bytes:
+            fits = acc.memory_bytes // (largest.gpu_memory_bytes or 1)
+            yield Problem(("node_pools", name, "sharing", mode, "replicas"),
+                          f"node pool {name!r} shares each {acc.key} ({gib(acc.memory_bytes)}) between "
+                          f"{pool.sharing.replicas} pods, but {largest.label} needs {gib(largest.gpu_memory_bytes or 0)}"
+                          f": {gib(total)} would be allocated with no memory isolation",
+                          hint=f"lower {mode}.replicas to {fits} or less, or use MIG for isolated memory"
+                          if fits >= 2 else "give this workload a whole GPU or a MIG slice")
+
+
+@rule("GPU004", "gpu-oom-unobservable", "warning",
+      "A GPU workload has no GPU-memory alert (no monitoring entry, or GPU alerts turned off).")
+def gpu_oom_unobservable(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    Checks that every endpoint using a GPU has a `monitoring:` entry with GPU alerts on
+    (`alerts.gpu`, default true), which generates GPU-memory (DCGM framebuffer) and XID alerts.
+
+    ## Why is this bad?
+    A CUDA out-of-memory error kills the model server process; Kubernetes shows a restart with an
+    unhelpful exit code, and nothing in the pod's status says "GPU memory". Without a DCGM memory
+    alert the first sign is users' errors, and the cause stays invisible.
+
+    ## Example
+    ```yaml
+    serving:
+      fraud-api: {model: fraud-xgb, runtime: serve, resources: {gpu: 1, pool: gpu-serve}}
+    monitoring:
+      fraud-api:
+        slo: {latency_p99: 250ms}
+        alerts: {gpu: false}
+    ```
+
+    ## Use instead
+    ```yaml
+    serving:
+      fraud-api: {model: fraud-xgb, runtime: serve, resources: {gpu: 1, pool: gpu-serve}}
+    monitoring:
+      fraud-api:
+        slo: {latency_p99: 250ms}
+        alerts: {gpu: true}
+    ```
+    """
+    for name, endpoint in ctx.spec.serving.items():
+        if not endpoint.resources.uses_gpu:
+            continue
+        monitor = ctx.spec.monitoring.get(name)
+        if monitor is None:
+            yield Problem(("serving", name, "resources", "gpu"), f"endpoint {name!r} uses a GPU but has no "
+                          "monitoring entry: a GPU out-of-memory kill will show as an unexplained restart",
+                          hint=f"add monitoring.{name} (GPU memory and XID alerts are on by default)")
+        elif not monitor.alerts.gpu:
+            yield Problem(("monitoring", name, "alerts", "gpu"), f"endpoint {name!r} uses a GPU but its GPU "
+                          "alerts are off: a GPU out-of-memory kill will show as an unexplained restart",
+                          hint="set alerts.gpu: true")
+
+
+@rule("GPU005", "gpu-pool-untainted", "warning", "A GPU pool has `taint: false`.")
+def gpu_pool_untainted(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    Checks that every pool with an `accelerator` keeps its taint (`taint: true`, the default),
+    so only pods that ask for a GPU (and tolerate the taint) are scheduled there.
+
+    ## Why is this bad?
+    Without the taint, the scheduler places ordinary CPU pods on GPU nodes whenever they have
+    room: the GPU nodes never scale down, the GPU pods find their nodes full, and the bill pays
+    GPU prices for CPU work.
+
+    ## Example
+    ```yaml
+    node_pools:
+      gpu-train: {accelerator: a100-80gb, gpus_per_node: 8, nodes: {max: 2}, taint: false}
+    ```
+
+    ## Use instead
+    ```yaml
+    node_pools:
+      gpu-train: {accelerator: a100-80gb, gpus_per_node: 8, nodes: {max: 2}}   # taint defaults to true
+    ```
+    """
+    for name, pool in ctx.spec.node_pools.items():
+        if pool.is_gpu and not pool.taint:
+            yield Problem(("node_pools", name, "taint"), f"GPU pool {name!r} is not tainted: CPU-only pods will "
+                          "be scheduled on its GPU nodes", hint="remove `taint: false` (GPU pools are tainted by default)")
+
+
+@rule("GPU006", "gpu-request-unsatisfiable", "error",
+      "A workload asks for more GPUs than any node of its pool has, a fractional GPU, a MIG profile its pool "
+      "does not expose, or a GPU with no GPU pool.")
+def gpu_request_unsatisfiable(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    Checks every GPU request of endpoints and pipeline steps against the pool it names: the pool
+    must be a GPU pool, a whole-GPU count must be a whole number no larger than the GPUs one node
+    advertises (`gpus_per_node`, times `replicas` on shared pools), and a MIG request must name a
+    profile the pool is partitioned into.
+
+    ## Why is this bad?
+    Kubernetes does not reject an unsatisfiable request: the pod stays Pending forever (or the
+    autoscaler keeps adding nodes that cannot host it). A pipeline step then never runs, and a
+    rollout never finishes, with the reason buried in scheduler events.
+
+    ## Example
+    ```yaml
+    node_pools:
+      gpu-mig: {accelerator: a100-80gb, sharing: {mig: {profile: 1g.10gb}}, nodes: {max: 1}}
+    serving:
+      embed-api:
+        model: embedder
+        runtime: serve
+        resources: {gpu: {mig: 3g.40gb}, pool: gpu-mig}
+    ```
+
+    ## Use instead
+    ```yaml
+    node_pools:
+      gpu-mig: {accelerator: a100-80gb, sharing: {mig: {layout: {1g.10gb: 4, 3g.40gb: 1}}}, nodes: {max: 1}}
+    serving:
+      embed-api:
+        model: embedder
+        runtime: serve
+        resources: {gpu: {mig: 3g.40gb}, pool: gpu-mig}
+    ```
+    """
+    strategy = ctx.spec.platform.gpu_operator.mig_strategy
+    for work in workloads(ctx.spec):
+        res = work.resources
+        if not res.uses_gpu:
+            continue
+        gpu_path = work.path + ("resources", "gpu")
+        pool = ctx.spec.node_pools.get(res.pool or "")
+        if pool is None or not pool.is_gpu:
+            where, path = ((f"names no pool", gpu_path) if pool is None
+                           else (f"runs on pool {res.pool!r}, which has no accelerator", work.path + ("resources", "pool")))
+            yield Problem(path, f"{work.label} asks for a GPU but {where}",
+                          hint="set resources.pool to a GPU node pool (one with an accelerator)")
+            continue
+        if res.mig_profile is not None:
+            offered = pool.sharing.mig.profiles if pool.sharing.mig else []
+            if res.mig_profile not in offered:
+                exposes = f"exposes only {', '.join(offered)}" if offered else "is not partitioned with MIG"
+                yield Problem(gpu_path + ("mig",), f"{work.label} asks for MIG slice {res.mig_profile} but pool "
+                              f"{res.pool!r} {exposes}",
+                              hint=f"request one of the pool's profiles, or add {res.mig_profile} to its MIG layout")
+            continue
+        count = res.gpu_count
+        advertised = pool.gpus_per_node * pool.sharing.replicas
+        if count != int(count):
+            yield Problem(gpu_path, f"{work.label} asks for {count:g} GPUs: Kubernetes allocates whole GPUs only",
+                          hint="request a whole number of GPUs, a MIG slice ({mig: 1g.10gb}), or a time-sliced "
+                               "pool's share (gpu: 1)")
+        elif pool.sharing.mode == "mig" and strategy == "mixed":
+            yield Problem(gpu_path, f"{work.label} asks for {count:g} whole GPU(s) on pool {res.pool!r}, whose GPUs "
+                          "are all partitioned into MIG slices (mig_strategy mixed exposes no whole GPUs)",
+                          hint=f"request a slice: gpu: {{mig: {pool.sharing.mig.profiles[0]}}}" if pool.sharing.mig
+                          else None)
+        elif count > advertised:
+            yield Problem(gpu_path, f"{work.label} asks for {count:g} GPUs but a node of pool {res.pool!r} has "
+                          f"{advertised}", hint=f"request at most {advertised}, or raise gpus_per_node")
+
+
+@rule("GPU007", "mig-strategy-mismatch", "error",
+      "A pool mixes MIG profiles while `platform.gpu_operator.mig_strategy` is `single` (or uses MIG while it "
+      "is `none`).")
+def mig_strategy_mismatch(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    Checks each MIG pool against the GPU Operator's `mig_strategy`: `none` exposes no MIG
+    devices at all, and `single` requires every GPU of a node to use one profile.
+
+    ## Why is this bad?
+    With `single`, the device plugin advertises MIG devices as plain `nvidia.com/gpu` and refuses
+    nodes whose slices differ; with `none`, it ignores MIG. Either way the pods asking for the
+    pool's slices never schedule, and the node reports zero allocatable GPUs.
+
+    ## Example
+    ```yaml
+    platform:
+      gpu_operator: {mig_strategy: single}
+    node_pools:
+      gpu-mig: {accelerator: h100-80gb, sharing: {mig: {layout: {1g.10gb: 4, 3g.40gb: 1}}}, nodes: {max: 1}}
+    ```
+
+    ## Use instead
+    ```yaml
+    platform:
+      gpu_operator: {mig_strategy: mixed}
+    node_pools:
+      gpu-mig: {accelerator: h100-80gb, sharing: {mig: {layout: {1g.10gb: 4, 3g.40gb: 1}}}, nodes: {max: 1}}
+    ```
+    """
+    strategy = ctx.spec.platform.gpu_operator.mig_strategy
+    for name, pool in ctx.spec.node_pools.items():
+        mig = pool.sharing.mig
+        if mig is None:
+            continue
+        here = ("node_pools", name, "sharing", "mig")
+        if strategy == "none":
+            yield Problem(here, f"node pool {name!r} uses MIG but platform.gpu_operator.mig_strategy is none: "
+                          "no MIG device will be advertised", at="key",
+                          hint="set platform.gpu_operator.mig_strategy: mixed (or single for one profile)")
+        elif strategy == "single" and len(mig.profiles) > 1:
+            yield Problem(here + ("layout",), f"node pool {name!r} mixes MIG profiles {', '.join(mig.profiles)} "
+                          "but platform.gpu_operator.mig_strategy is single",
+                          hint="set platform.gpu_operator.mig_strategy: mixed, or use one profile per pool")

@@ -1,0 +1,210 @@
+"""MON: monitoring, drift and retraining — knowing when a model has gone wrong, and reacting safely."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pydantic import Field
+
+from ...spec.units import Duration
+from ..rule import Context, Problem, RuleOptions, rule
+
+
+@rule("MON001", "technical-metrics-only", "warning",
+      "A monitored endpoint has SLOs but no business metric and no model-quality signal.")
+def technical_metrics_only(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    Flags monitoring entries that have `slo` but neither a `business` metric nor a model-quality
+    signal (`drift` or `ground_truth`).
+
+    ## Why is this bad?
+    A model can be fast, available and error-free while it is wrong: stale features, a shifted
+    population or a silent preprocessing change keep every SLO green. Latency and error rate say
+    the service works; only business and quality signals say the model does.
+
+    ## Example
+    ```yaml
+    monitoring:
+      fraud-api:
+        slo: {latency_p99: 250ms, error_rate: 1%}
+    ```
+
+    ## Use instead
+    ```yaml
+    monitoring:
+      fraud-api:
+        slo: {latency_p99: 250ms, error_rate: 1%}
+        business:
+          - name: approval-rate
+            query: sum(rate(fraud_decisions_total{decision="approve"}[1h])) / sum(rate(fraud_decisions_total[1h]))
+            min: 0.85
+    ```
+    """
+    for name, monitor in ctx.spec.monitoring.items():
+        if monitor.slo and not monitor.business and not monitor.drift and not monitor.ground_truth:
+            yield Problem(("monitoring", name, "slo"), f"endpoint {name!r} is monitored by technical SLOs only: a "
+                          "model that is wrong but fast stays green", at="key",
+                          hint="add a business metric (monitoring.*.business) or a model-quality signal (drift, "
+                               "ground_truth)")
+
+
+@rule("MON002", "retrain-on-drift-only", "warning",
+      "Retraining triggers on drift with no cooldown, no cost bound and no performance gate.")
+def retrain_on_drift_only(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    Flags retraining policies that trigger on `drift_above` with no `cooldown`, no
+    `max_monthly_cost` and no performance gate (`when.performance_drop`).
+
+    ## Why is this bad?
+    Drift is not degradation: seasonal traffic, a marketing campaign or a broken upstream
+    pipeline all look like drift. Retraining on every drift alert burns GPU hours in a loop,
+    can train on the broken data itself, and replaces a model that was still performing well.
+
+    ## Example
+    ```yaml
+    monitoring:
+      fraud-api:
+        retraining:
+          pipeline: train-fraud
+          when: {drift_above: 0.3}
+    ```
+
+    ## Use instead
+    ```yaml
+    monitoring:
+      fraud-api:
+        retraining:
+          pipeline: train-fraud
+          when: {drift_above: 0.3, performance_drop: 5%}
+          cooldown: 7d
+          max_monthly_cost: 500
+    ```
+    """
+    for name, monitor in ctx.spec.monitoring.items():
+        retrain = monitor.retraining
+        if (retrain and retrain.when.drift_above is not None and retrain.cooldown is None
+                and retrain.max_monthly_cost is None and retrain.when.performance_drop is None):
+            yield Problem(("monitoring", name, "retraining", "when", "drift_above"), f"endpoint {name!r} retrains "
+                          "whenever drift exceeds the threshold, with no cooldown, cost bound or performance gate",
+                          hint="add retraining.cooldown, retraining.max_monthly_cost or when.performance_drop")
+
+
+class GroundTruthOptions(RuleOptions):
+    performance_window: Duration = Field(default=Duration.parse("7d"),
+                                         description="Window over which a performance drop is measured.")
+
+
+@rule("MON003", "ground-truth-delay-unhandled", "warning",
+      "Labels arrive later than the retraining cooldown or the performance window and no estimation method "
+      "(`cbpe`, `dle`) is set.", options=GroundTruthOptions)
+def ground_truth_delay_unhandled(ctx: Context, options: GroundTruthOptions) -> Iterator[Problem]:
+    """## What it does
+    For endpoints that retrain, compares `ground_truth.delay` with the retraining `cooldown` and,
+    when retraining is gated on `performance_drop`, with `performance_window` (7d). If labels
+    arrive later and `ground_truth.estimation` is `none`, it flags the delay.
+
+    ## Why is this bad?
+    A performance gate needs labels. If they arrive after the cooldown or the performance window,
+    every decision is taken on data that has no labels yet: the gate measures nothing, and a
+    degraded model is noticed weeks late. Performance estimation (CBPE, DLE) estimates quality
+    from the model's outputs until the labels arrive.
+
+    ## Example
+    ```yaml
+    monitoring:
+      fraud-api:
+        ground_truth: {delay: 30d}
+        retraining:
+          pipeline: train-fraud
+          when: {performance_drop: 5%}
+          cooldown: 7d
+    ```
+
+    ## Use instead
+    ```yaml
+    monitoring:
+      fraud-api:
+        ground_truth: {delay: 30d, estimation: cbpe}
+        retraining:
+          pipeline: train-fraud
+          when: {performance_drop: 5%}
+          cooldown: 7d
+    ```
+    """
+    for name, monitor in ctx.spec.monitoring.items():
+        truth, retrain = monitor.ground_truth, monitor.retraining
+        if truth is None or retrain is None or truth.estimation != "none":
+            continue
+        late = []
+        if retrain.cooldown is not None and truth.delay.seconds > retrain.cooldown.seconds:
+            late.append(f"the retraining cooldown ({retrain.cooldown})")
+        if retrain.when.performance_drop is not None and truth.delay.seconds > options.performance_window.seconds:
+            late.append(f"the performance window ({options.performance_window})")
+        if late:
+            yield Problem(("monitoring", name, "ground_truth", "delay"), f"labels of endpoint {name!r} arrive after "
+                          f"{truth.delay}, later than {' and '.join(late)}, and no performance estimation is set",
+                          hint="set ground_truth.estimation: cbpe (classification) or dle (regression)")
+
+
+@rule("MON004", "drift-without-data-quality", "warning",
+      "Drift is monitored with no data-quality / freshness check upstream.")
+def drift_without_data_quality(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    Flags monitoring entries with `drift` but no `data_quality` (a data `contract` or a
+    `freshness` bound) checked before each drift run.
+
+    ## Why is this bad?
+    Most "drift" is a broken pipeline: a column full of nulls, a unit change, a stale partition.
+    Without a data-quality check upstream, those page the team as model drift, and a retraining
+    on drift trains the next model on the broken data.
+
+    ## Example
+    ```yaml
+    monitoring:
+      fraud-api:
+        drift: {command: [python, -m, fraud.drift], features: [amount], threshold: 0.2}
+    ```
+
+    ## Use instead
+    ```yaml
+    monitoring:
+      fraud-api:
+        drift: {command: [python, -m, fraud.drift], features: [amount], threshold: 0.2}
+        data_quality: {contract: contracts/transactions.yaml, freshness: 2h}
+    ```
+    """
+    for name, monitor in ctx.spec.monitoring.items():
+        quality = monitor.data_quality
+        if monitor.drift and (quality is None or (quality.contract is None and quality.freshness is None)):
+            yield Problem(("monitoring", name, "drift"), f"endpoint {name!r} monitors drift with no data-quality "
+                          "check upstream: pipeline breakage will page as drift", at="key",
+                          hint="add data_quality with a contract and/or a freshness bound")
+
+
+@rule("MON005", "unmonitored-endpoint", "warning", "A serving endpoint has no monitoring entry.")
+def unmonitored_endpoint(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    Flags serving endpoints without a `monitoring.<endpoint>` entry.
+
+    ## Why is this bad?
+    An endpoint without monitoring fails silently: no SLO alert, no business metric, no drift
+    check. The first person to notice it is a customer.
+
+    ## Example
+    ```yaml
+    serving:
+      fraud-api: {model: fraud-xgb, runtime: serve}
+    ```
+
+    ## Use instead
+    ```yaml
+    serving:
+      fraud-api: {model: fraud-xgb, runtime: serve}
+    monitoring:
+      fraud-api:
+        slo: {latency_p99: 250ms, error_rate: 1%}
+    ```
+    """
+    for name in ctx.spec.serving:
+        if name not in ctx.spec.monitoring:
+            yield Problem(("serving", name), f"endpoint {name!r} has no monitoring entry", at="key",
+                          hint=f"add monitoring.{name} with SLOs and a business metric")
