@@ -201,11 +201,6 @@ def is_stale(lock_entry: LockedModel, model: "Model", keep_previous: int) -> boo
     return bool(stale_reasons(lock_entry, model_requirement(lock_entry.key, model, keep_previous)))
 
 
-def placeholder_uri(registry_name: str, alias: str | None, version: int | None) -> str:
-    """What serving shows for a model without a (fresh) lock entry: the MLflow URI, which no server downloads."""
-    return f"models:/{registry_name}@{alias}" if alias is not None else f"models:/{registry_name}/{version}"
-
-
 def _lock_command(checked: "CheckedSpec") -> str:
     return f"mlops lock {checked.path}"
 
@@ -240,18 +235,35 @@ def _why_unusable(lock: Lock | None, requirement: ModelRequirement, lock_file: s
 def resolve_model(checked: "CheckedSpec", lock: Lock | None, model_key: str) -> tuple[LockedModel | None, str | None]:
     """The lock entry serving should use for `model_key`, or (None, a rendered warning) when there is none.
 
-    Without an entry, serving uses `placeholder_uri(...)`; `compile --frozen` refuses instead (check_frozen).
+    Without a fresh entry, serving falls back to a placeholder storage URI; `compile --frozen` refuses
+    instead (check_frozen).
     """
     requirement = lock_requirements(checked)[model_key]
     lock_file = str(lock_path_for(checked.path)) if lock is None else lock.path
     why = _why_unusable(lock, requirement, lock_file)
     if why is None:
         return lock.entry(model_key), None  # type: ignore[union-attr]
-    placeholder = placeholder_uri(requirement.registry_name, requirement.alias, requirement.version)
-    warning = Diagnostic(requirement.position, f"models.{model_key}: {why}; serving it from the placeholder "
-                                               f"{placeholder}, which no model server can download",
+    warning = Diagnostic(requirement.position, f"models.{model_key}: {why}; its manifests get a placeholder "
+                                               "storage URI that no model server can download",
                          ("models", model_key), hint=f"run `{_lock_command(checked)}`", severity="warning")
     return None, warning.render()
+
+
+def usable_lock(checked: "CheckedSpec", lock: Lock | None) -> tuple[Lock | None, list[str]]:
+    """The lock with only the entries that are fresh for `checked`, and a rendered warning per other model.
+
+    What compile lowers with: a stale entry must not put an old version into the manifests.
+    """
+    fresh, warnings = {}, []
+    for key in sorted(checked.spec.models):
+        entry, warning = resolve_model(checked, lock, key)
+        if entry is not None:
+            fresh[key] = entry
+        if warning is not None:
+            warnings.append(warning)
+    if lock is None and not fresh:
+        return None, warnings
+    return Lock(lock.path if lock is not None else str(lock_path_for(checked.path)), fresh), warnings
 
 
 def describe_changes(old: LockedModel | None, new: LockedModel | None) -> list[str]:

@@ -10,7 +10,7 @@ import pytest
 from compiler.checked_spec import check_file
 from compiler.diagnostics import SpecError
 from compiler.lock import (Lock, LockedModel, LockedVersion, check_frozen, is_stale, lock_path_for,
-                           lock_requirements, parse_lock, read_lock, resolve_model, write_lock_text)
+                           lock_requirements, parse_lock, read_lock, resolve_model, usable_lock, write_lock_text)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO_ROOT / "mlops.yaml.example"
@@ -160,7 +160,16 @@ def test_resolve_model_gives_the_entry_or_a_placeholder_warning(spec):
     entry, warning = resolve_model(checked, None, "fraud-xgb")
     assert entry is None
     assert warning.startswith(f"{spec}:64:12: warning: models.fraud-xgb: alias 'champion' is not pinned")
-    assert "placeholder models:/fraud-xgb@champion" in warning
+    assert "placeholder storage URI" in warning
+
+
+def test_usable_lock_drops_stale_entries_with_a_warning(spec):
+    edit(spec, "code_version: 3b7d9a1", "code_version: 4c8e0b2")
+    lock, warnings = usable_lock(check_file(str(spec)), read_lock(spec))
+    assert sorted(lock.models) == ["fraud-xgb"]
+    [warning] = warnings
+    assert "warning: models.merchant-embed: the entry in" in warning and "is stale" in warning
+    assert usable_lock(check_file(str(EXAMPLE)), read_lock(EXAMPLE))[1] == []
 
 
 def test_is_stale_follows_the_spec_model():
