@@ -1,0 +1,128 @@
+"""`metadata:` and `platform:` -> the Namespace, a ServiceAccount per role, RBAC and network policies.
+
+Network policy: everything in the namespace is denied by default; each allow names the
+component it opens and why. Roles: `training` runs pipeline steps, `serving` runs the model
+servers (no API token: a model server never talks to the API server), `monitoring` runs drift
+checks and the retraining gate (which lists and submits Workflows).
+"""
+from __future__ import annotations
+
+from .context import Context
+from .labels import metadata, obj, selector_labels
+
+COMPONENT = "platform"
+ARGO = "argoproj.io"
+#: Argo's executor reports step results through WorkflowTaskResults (Argo >= 3.4 minimal RBAC).
+EXECUTOR_RULES = [{"apiGroups": [ARGO], "resources": ["workflowtaskresults"], "verbs": ["create", "patch"]}]
+GATE_RULES = [{"apiGroups": [ARGO], "resources": ["workflows"], "verbs": ["create", "get", "list"]}]
+HTTPS_EGRESS = [{"port": 443, "protocol": "TCP"}]
+API_SERVER_EGRESS = [{"port": 443, "protocol": "TCP"}, {"port": 6443, "protocol": "TCP"}]
+PROMETHEUS_PORT = 9090
+KNATIVE_PORTS = (8012, 9091)  # queue-proxy: traffic from the activator, and its metrics
+
+
+def roles_in_use(ctx: Context) -> list[str]:
+    spec = ctx.spec
+    roles = []
+    if spec.pipelines:
+        roles.append("training")
+    if spec.serving:
+        roles.append("serving")
+    if any(m.drift or m.retraining for m in spec.monitoring.values()):
+        roles.append("monitoring")
+    return roles
+
+
+def lower_namespace(ctx: Context) -> list[dict]:
+    return [
+        _namespace(ctx),
+        *[_service_account(ctx, role) for role in roles_in_use(ctx)],
+        *_rbac(ctx),
+        *_network_policies(ctx),
+    ]
+
+
+def _namespace(ctx: Context) -> dict:
+    meta = metadata(ctx, ctx.namespace, COMPONENT, "metadata.namespace", namespaced=False, extra_labels={
+        # Argo's executor and KServe's storage initializer do not set every field `restricted` asks for,
+        # so `baseline` is enforced and `restricted` reported (the generated containers meet it).
+        "pod-security.kubernetes.io/enforce": "baseline",
+        "pod-security.kubernetes.io/audit": "restricted",
+        "pod-security.kubernetes.io/warn": "restricted",
+    })
+    return obj("v1", "Namespace", meta)
+
+
+def _service_account(ctx: Context, role: str) -> dict:
+    # Argo's executor needs the token to report results; a model server does not.
+    automount = role != "serving"
+    meta = metadata(ctx, ctx.service_account(role), COMPONENT, "platform")
+    return obj("v1", "ServiceAccount", meta, automountServiceAccountToken=automount)
+
+
+def _rbac(ctx: Context) -> list[dict]:
+    roles = roles_in_use(ctx)
+    result = []
+    for role in ("training", "monitoring"):
+        if role not in roles:
+            continue
+        rules = EXECUTOR_RULES + (GATE_RULES if role == "monitoring" and _has_gate(ctx) else [])
+        name = ctx.service_account(role)
+        result.append(obj("rbac.authorization.k8s.io/v1", "Role", metadata(ctx, name, COMPONENT, "platform"),
+                          rules=rules))
+        result.append(obj("rbac.authorization.k8s.io/v1", "RoleBinding", metadata(ctx, name, COMPONENT, "platform"),
+                          roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+                          subjects=[{"kind": "ServiceAccount", "name": name, "namespace": ctx.namespace}]))
+    return result
+
+
+def _has_gate(ctx: Context) -> bool:
+    return any(m.retraining for m in ctx.spec.monitoring.values())
+
+
+def _policy(ctx: Context, suffix: str, spec_path: str, body: dict) -> dict:
+    return obj("networking.k8s.io/v1", "NetworkPolicy", metadata(ctx, ctx.name("netpol", suffix), COMPONENT, spec_path),
+               spec=body)
+
+
+def _network_policies(ctx: Context) -> list[dict]:
+    everything: dict = {}
+    policies = [
+        _policy(ctx, "-default-deny", "platform", {"podSelector": everything, "policyTypes": ["Ingress", "Egress"]}),
+        _policy(ctx, "-dns", "platform", {
+            "podSelector": everything,
+            "policyTypes": ["Egress"],
+            "egress": [{
+                "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
+                "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
+            }],
+        }),
+    ]
+    roles = roles_in_use(ctx)
+    if "serving" in roles:
+        ports = sorted({endpoint.port for endpoint in ctx.spec.serving.values()})
+        if ctx.spec.platform.serving_mode == "knative":
+            ports = sorted(set(ports) | set(KNATIVE_PORTS))
+        policies.append(_policy(ctx, "-serving", "serving", {
+            "podSelector": {"matchLabels": selector_labels(ctx, "serving")},
+            "policyTypes": ["Ingress", "Egress"],
+            # Callers (ingress gateway, other namespaces) and Prometheus reach the model port;
+            # the storage initializer downloads the model over HTTPS.
+            "ingress": [{"from": [{"namespaceSelector": everything}],
+                         "ports": [{"port": port, "protocol": "TCP"} for port in ports]}],
+            "egress": [{"ports": HTTPS_EGRESS}],
+        }))
+    if "training" in roles:
+        policies.append(_policy(ctx, "-pipeline", "pipelines", {
+            "podSelector": {"matchLabels": selector_labels(ctx, "pipeline")},
+            "policyTypes": ["Egress"],
+            # Data, registry and the API server (Argo's executor) over HTTPS.
+            "egress": [{"ports": API_SERVER_EGRESS}],
+        }))
+    if "monitoring" in roles:
+        policies.append(_policy(ctx, "-monitoring", "monitoring", {
+            "podSelector": {"matchLabels": selector_labels(ctx, "monitoring")},
+            "policyTypes": ["Egress"],
+            "egress": [{"ports": [*API_SERVER_EGRESS, {"port": PROMETHEUS_PORT, "protocol": "TCP"}]}],
+        }))
+    return policies

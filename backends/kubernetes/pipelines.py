@@ -1,0 +1,91 @@
+"""`pipelines:` -> an Argo WorkflowTemplate (a DAG of steps) and, when scheduled, a CronWorkflow.
+
+Each step becomes a container template: the pipeline's (or the step's) runtime image, retries
+(`retryStrategy`, backoff from 1m doubling: spot nodes go away), `activeDeadlineSeconds` from
+`timeout`, requests and limits, and for GPU steps the pool's node selector, the GPU toleration and
+`nvidia.com/gpu` or, under the mixed MIG strategy, `nvidia.com/mig-<profile>`. The CronWorkflow
+refers to the template, so a manual run and a scheduled run are the same workflow.
+"""
+from __future__ import annotations
+
+from compiler.spec.pipelines import Pipeline, Step
+
+from .argo import API_VERSION, container, cron_workflow, placement, workflow_spec
+from .context import Context
+from .labels import DOMAIN, PIPELINE_LABEL, metadata, obj
+from .units import seconds
+
+COMPONENT = "pipeline"
+ENTRYPOINT = "dag"
+
+
+def lower_pipeline(ctx: Context, name: str) -> list[dict]:
+    pipeline = ctx.spec.pipelines[name]
+    objects = [workflow_template(ctx, name, pipeline)]
+    if pipeline.schedules:
+        objects.append(cron_workflow(
+            ctx, name=template_name(ctx, name), component=COMPONENT, spec_path=f"pipelines.{name}.schedule",
+            schedules=pipeline.schedules, timezone=pipeline.timezone, concurrency=pipeline.concurrency,
+            workflow={"workflowTemplateRef": {"name": template_name(ctx, name)}}))
+    return objects
+
+
+def template_name(ctx: Context, pipeline: str) -> str:
+    return ctx.name(pipeline)
+
+
+def step_env(ctx: Context, pipeline: str, step_name: str, step: Step) -> dict[str, str]:
+    """What a step is told about its context, besides the user's own `env`."""
+    env = {"MLOPS_SYSTEM": ctx.system, "MLOPS_PIPELINE": pipeline, "MLOPS_STEP": step_name}
+    if step.preprocessing:
+        artifact = ctx.spec.preprocessing[step.preprocessing]
+        env["MLOPS_PREPROCESSING"] = step.preprocessing
+        if artifact.package and artifact.version:
+            env["MLOPS_PREPROCESSING_PACKAGE"] = f"{artifact.package}=={artifact.version}"
+        if artifact.entrypoint:
+            env["MLOPS_PREPROCESSING_ENTRYPOINT"] = artifact.entrypoint
+    if step.features:
+        env["MLOPS_FEATURE_VIEWS"] = ",".join(step.features.views)
+        env["MLOPS_FEATURES_POINT_IN_TIME"] = "true" if step.features.point_in_time else "false"
+    if step.registers:
+        model = ctx.spec.models[step.registers]
+        env["MLOPS_REGISTERS_MODEL"] = model.registry_name or step.registers
+    env.update(step.env)
+    return env
+
+
+def step_template(ctx: Context, pipeline_name: str, pipeline: Pipeline, step_name: str, step: Step) -> dict:
+    runtime = ctx.spec.runtimes[step.runtime or pipeline.runtime]
+    template: dict = {
+        "name": step_name,
+        "metadata": {"annotations": {f"{DOMAIN}/spec-path": f"pipelines.{pipeline_name}.steps.{step_name}"}},
+        "container": container(ctx, image=runtime.image, command=step.command, args=step.args,
+                               env=step_env(ctx, pipeline_name, step_name, step), resources=step.resources),
+        **placement(ctx, step.resources),
+    }
+    if step.timeout is not None:
+        template["activeDeadlineSeconds"] = seconds(step.timeout)
+    if step.retries:
+        template["retryStrategy"] = {"limit": step.retries, "retryPolicy": "Always",
+                                     "backoff": {"duration": "1m", "factor": 2}}
+    return template
+
+
+def dag(pipeline: Pipeline) -> dict:
+    tasks = []
+    for step_name, step in pipeline.steps.items():
+        task: dict = {"name": step_name, "template": step_name}
+        if step.after:
+            task["dependencies"] = list(step.after)
+        tasks.append(task)
+    return {"name": ENTRYPOINT, "dag": {"tasks": tasks}}
+
+
+def workflow_template(ctx: Context, name: str, pipeline: Pipeline) -> dict:
+    templates = [dag(pipeline)] + [step_template(ctx, name, pipeline, step_name, step)
+                                   for step_name, step in pipeline.steps.items()]
+    spec = workflow_spec(ctx, role="training", component=COMPONENT, entrypoint=ENTRYPOINT, templates=templates,
+                         pod_labels={PIPELINE_LABEL: name},
+                         deadline_seconds=seconds(pipeline.timeout) if pipeline.timeout else None)
+    meta = metadata(ctx, template_name(ctx, name), COMPONENT, f"pipelines.{name}")
+    return obj(API_VERSION, "WorkflowTemplate", meta, spec=spec)

@@ -1,0 +1,100 @@
+"""Pieces every generated pod shares: security contexts, resources, node placement, /tmp.
+
+Secure by default: non-root with a high UID, no privilege escalation, every capability dropped,
+RuntimeDefault seccomp, a read-only root filesystem with an emptyDir on /tmp, and requests equal
+to limits on every container.
+"""
+from __future__ import annotations
+
+from compiler.gpu_catalogue import mig_resource_name
+from compiler.spec.resources import Resources
+
+from .context import Context
+from .labels import NODE_POOL_LABEL
+from .units import quantity, whole_gpus
+
+#: A UID/GID above the range host users and most images' built-in users take (checkov CKV_K8S_40).
+RUN_AS_USER = 10001
+DEFAULT_CPU = "500m"
+DEFAULT_MEMORY = "1Gi"
+GPU_RESOURCE = "nvidia.com/gpu"
+GPU_TAINT = {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
+TMP_VOLUME = "tmp"
+
+
+def pod_security_context() -> dict:
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": RUN_AS_USER,
+        "runAsGroup": RUN_AS_USER,
+        "fsGroup": RUN_AS_USER,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def container_security_context(read_only_root: bool = True) -> dict:
+    return {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "privileged": False,
+        "readOnlyRootFilesystem": read_only_root,
+        "runAsNonRoot": True,
+        "runAsUser": RUN_AS_USER,
+        "runAsGroup": RUN_AS_USER,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def image_pull_policy(image: str) -> str:
+    """A digest never changes, so the node's copy is the image; a tag is re-checked on every start."""
+    return "IfNotPresent" if "@sha256:" in image else "Always"
+
+
+def gpu_resources(ctx: Context, resources: Resources) -> dict[str, int]:
+    """The extended resources a GPU request becomes: nvidia.com/gpu, or a MIG slice under the mixed strategy."""
+    profile = resources.mig_profile
+    if profile is not None:
+        if ctx.spec.platform.gpu_operator.mig_strategy == "mixed":
+            return {mig_resource_name(profile): 1}
+        return {GPU_RESOURCE: 1}  # single strategy: MIG devices are advertised as nvidia.com/gpu
+    if resources.gpu_count > 0:
+        return {GPU_RESOURCE: whole_gpus(resources.gpu_count)}
+    return {}
+
+
+def container_resources(ctx: Context, resources: Resources) -> dict:
+    """Requests equal limits (Guaranteed QoS for CPU and memory); GPUs are limits, as the device plugin requires."""
+    base = {
+        "cpu": quantity(resources.cpu) if resources.cpu is not None else DEFAULT_CPU,
+        "memory": quantity(resources.memory) if resources.memory is not None else DEFAULT_MEMORY,
+    }
+    limits = {**base, **gpu_resources(ctx, resources)}
+    return {"limits": limits, "requests": dict(base)}
+
+
+def node_selector(ctx: Context, resources: Resources) -> dict[str, str] | None:
+    if resources.pool is None:
+        return None
+    return {NODE_POOL_LABEL: ctx.name(resources.pool)}
+
+
+def tolerations(ctx: Context, resources: Resources) -> list[dict] | None:
+    """Tolerate the GPU taint of the pool the workload asks for (only GPU workloads on tainted GPU pools)."""
+    if resources.pool is None or not resources.uses_gpu:
+        return None
+    pool = ctx.spec.node_pools.get(resources.pool)
+    if pool is None or not pool.is_gpu or not pool.taint:
+        return None
+    return [dict(GPU_TAINT)]
+
+
+def tmp_volume() -> dict:
+    return {"name": TMP_VOLUME, "emptyDir": {"sizeLimit": "1Gi"}}
+
+
+def tmp_mount() -> dict:
+    return {"name": TMP_VOLUME, "mountPath": "/tmp"}
+
+
+def env_list(values: dict[str, str]) -> list[dict]:
+    return [{"name": key, "value": value} for key, value in sorted(values.items())]

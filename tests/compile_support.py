@@ -1,0 +1,36 @@
+"""What the compile tests share: the specs they compile and a fixed in-memory lock."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from compiler.checked_spec import check_file
+from compiler.lock import Lock, LockedModel, LockedVersion
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO_ROOT / "mlops.yaml.example"
+CASES = sorted((REPO_ROOT / "tests" / "cases").glob("*.yaml"))
+
+# (id, path, env): the example in every environment, each focused case in its base.
+COMPILED = [(f"example-{env or 'base'}", EXAMPLE, env) for env in (None, "dev", "prod")] + [
+    (path.stem, path, None) for path in CASES]
+
+
+def checked(path: Path, env: str | None):
+    return check_file(str(path), env)
+
+
+def example_lock() -> Lock:
+    """A lock for the example as `mlops lock` would write it: versions, URIs, lineage, previous versions."""
+    def version(n: int, model: str) -> LockedVersion:
+        return LockedVersion(n, f"s3://acme-models/{model}/{n}/model", run_id=f"run{n:04d}")
+
+    lineage = {"data_version": "s3://acme-data/fraud/2026-11-01", "preprocessing_version": "2.3.1",
+               "code_version": "9f2c1e7"}
+    return Lock("mlops.lock.example", {
+        "fraud-xgb": LockedModel("fraud-xgb", "fraud-xgb", "champion", None, version(7, "fraud-xgb"), lineage,
+                                 {k: "version-tag" for k in lineage}, (version(6, "fraud-xgb"), version(5, "fraud-xgb")),
+                                 "sha256:test"),
+        "merchant-embed": LockedModel("merchant-embed", "merchant-embed", None, 2, version(2, "merchant-embed"),
+                                      lineage, {k: "spec" for k in lineage}, (version(1, "merchant-embed"),),
+                                      "sha256:test"),
+    })
