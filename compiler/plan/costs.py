@@ -1,0 +1,206 @@
+"""What each node pool costs per month, as a range from `nodes.min` to `nodes.max`.
+
+monthly = nodes × node-hour price × HOURS_PER_MONTH, for nodes.min and for nodes.max.
+
+The node-hour price of a pool, first match wins:
+1. `platform.prices[<instance type>]` for the first of the pool's `instance_types` priced there
+   (a negotiated per-node rate);
+2. GPU pools: `platform.prices[<accelerator>]` × `gpus_per_node` (a negotiated per-GPU rate);
+3. GPU pools: the catalogue's `hourly_price_usd` (compiler/gpu_catalogue.py, AWS us-east-1
+   on-demand, with its source and date there) × `gpus_per_node`;
+4. CPU pools: CPU_INSTANCE_PRICES for the first of the pool's `instance_types` listed there;
+5. otherwise the price is unknown and the pool is left out of the totals (and the plan says so).
+
+Spot pools are priced at the on-demand rate: spot prices move by the hour, so the on-demand figure
+is the upper bound a reviewer can rely on; the plan marks spot pools as such. These are estimates
+for review, not billing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .. import gpu_catalogue
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+    from ..spec.node_pools import NodePool
+
+#: Hours in a month as cloud price calculators count them (AWS and GCP: 730 = 8760 / 12).
+HOURS_PER_MONTH = 730
+
+PRICE_DATE = "2026-02-09"
+PRICE_SOURCE = ("AWS us-east-1 on-demand, Linux: aws/karpenter-provider-aws "
+                "pkg/providers/pricing/zz_generated.pricing_aws.go at commit 265ee0ba5b8e "
+                "(generated 2026-02-09T13:43:35Z from the AWS Price List API)")
+
+#: USD per node-hour for common general-purpose, compute- and memory-optimised EC2 instance types,
+#: from PRICE_SOURCE (the same file and commit as the GPU catalogue's prices). Only what CPU pools
+#: of ML systems commonly use; any other type can be priced with `platform.prices`.
+CPU_INSTANCE_PRICES: dict[str, float] = {
+    "m5.large": 0.096, "m5.xlarge": 0.192, "m5.2xlarge": 0.384, "m5.4xlarge": 0.768, "m5.8xlarge": 1.536,
+    "m6i.large": 0.096, "m6i.xlarge": 0.192, "m6i.2xlarge": 0.384, "m6i.4xlarge": 0.768, "m6i.8xlarge": 1.536,
+    "m7i.large": 0.1008, "m7i.xlarge": 0.2016, "m7i.2xlarge": 0.4032, "m7i.4xlarge": 0.8064,
+    "m7i.8xlarge": 1.6128,
+    "m6a.large": 0.0864, "m6a.xlarge": 0.1728, "m6a.2xlarge": 0.3456, "m6a.4xlarge": 0.6912,
+    "m7g.large": 0.0816, "m7g.xlarge": 0.1632, "m7g.2xlarge": 0.3264, "m7g.4xlarge": 0.6528,
+    "c6i.large": 0.085, "c6i.xlarge": 0.17, "c6i.2xlarge": 0.34, "c6i.4xlarge": 0.68, "c6i.8xlarge": 1.36,
+    "c7i.large": 0.08925, "c7i.xlarge": 0.1785, "c7i.2xlarge": 0.357, "c7i.4xlarge": 0.714, "c7i.8xlarge": 1.428,
+    "r6i.large": 0.126, "r6i.xlarge": 0.252, "r6i.2xlarge": 0.504, "r6i.4xlarge": 1.008, "r6i.8xlarge": 2.016,
+    "r7i.large": 0.1323, "r7i.xlarge": 0.2646, "r7i.2xlarge": 0.5292, "r7i.4xlarge": 1.0584,
+    "r7i.8xlarge": 2.1168,
+    "t3.medium": 0.0416, "t3.large": 0.0832, "t3.xlarge": 0.1664, "t3.2xlarge": 0.3328,
+}
+
+
+@dataclass(frozen=True)
+class NodePrice:
+    """The hourly price of one node of a pool and where it came from."""
+
+    per_node_hour: float | None      # None: unknown
+    source: str                      # "platform.prices.l4", "catalogue", "instance table", "unknown"
+    basis: str                       # human: "8 × a100-80gb at $3.43/GPU-h", "m7i.2xlarge at $0.40/h"
+
+
+@dataclass(frozen=True)
+class PoolCost:
+    """One pool on one side of a plan."""
+
+    pool: str
+    accelerator: str | None
+    gpus_per_node: int               # 0 for CPU pools
+    capacity: str
+    nodes_min: int
+    nodes_max: int
+    price: NodePrice
+
+    @property
+    def gpus_min(self) -> int:
+        return self.nodes_min * self.gpus_per_node
+
+    @property
+    def gpus_max(self) -> int:
+        return self.nodes_max * self.gpus_per_node
+
+    @property
+    def monthly_min(self) -> float | None:
+        return _monthly(self.price, self.nodes_min)
+
+    @property
+    def monthly_max(self) -> float | None:
+        return _monthly(self.price, self.nodes_max)
+
+
+def _monthly(price: NodePrice, nodes: int) -> float | None:
+    if price.per_node_hour is None:
+        return None
+    return round(nodes * price.per_node_hour * HOURS_PER_MONTH, 2)
+
+
+def node_price(pool: "NodePool", overrides: dict[str, float]) -> NodePrice:
+    """The hourly price of one node of `pool` (see the module docstring for the order)."""
+    for instance_type in pool.instance_types:
+        if instance_type in overrides:
+            price = float(overrides[instance_type])
+            return NodePrice(price, f"platform.prices.{instance_type}", f"{instance_type} at {_usd(price, 4)}/node-h")
+    if pool.accelerator is not None:
+        gpus = pool.gpus_per_node
+        if pool.accelerator in overrides:
+            per_gpu = float(overrides[pool.accelerator])
+            source = f"platform.prices.{pool.accelerator}"
+        else:
+            accelerator = gpu_catalogue.get(pool.accelerator)
+            if accelerator is None:  # validation refuses unknown accelerators; be safe all the same
+                return NodePrice(None, "unknown", f"{pool.accelerator}: no price")
+            per_gpu = accelerator.hourly_price_usd
+            source = "catalogue"
+        return NodePrice(per_gpu * gpus, source, f"{gpus} × {pool.accelerator} at {_usd(per_gpu, 4)}/GPU-h")
+    for instance_type in pool.instance_types:
+        if instance_type in CPU_INSTANCE_PRICES:
+            price = CPU_INSTANCE_PRICES[instance_type]
+            return NodePrice(price, "instance table", f"{instance_type} at {_usd(price, 4)}/node-h")
+    named = ", ".join(pool.instance_types) or "no instance_types"
+    return NodePrice(None, "unknown", f"CPU pool ({named}): no price; set platform.prices")
+
+
+def pool_costs(spec: "Spec") -> dict[str, PoolCost]:
+    """Every pool of `spec` (one environment, overlays applied), by name."""
+    overrides = {key: float(value) for key, value in spec.platform.prices.items()}
+    result = {}
+    for name, pool in sorted(spec.node_pools.items()):
+        result[name] = PoolCost(name, pool.accelerator, pool.gpus_per_node if pool.is_gpu else 0, pool.capacity,
+                                pool.nodes.min, pool.nodes.max, node_price(pool, overrides))
+    return result
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """One pool before and after; either side None when the pool exists on one side only."""
+
+    pool: str
+    before: PoolCost | None
+    after: PoolCost | None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    def delta(self) -> tuple[float | None, float | None]:
+        """(after - before) at nodes.min and at nodes.max; None when a side's price is unknown."""
+        return (_minus(_min(self.after), _min(self.before)), _minus(_max(self.after), _max(self.before)))
+
+
+def _min(cost: PoolCost | None) -> float | None:
+    return 0.0 if cost is None else cost.monthly_min
+
+
+def _max(cost: PoolCost | None) -> float | None:
+    return 0.0 if cost is None else cost.monthly_max
+
+
+def _minus(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else round(a - b, 2)
+
+
+def cost_lines(before: "Spec | None", after: "Spec | None") -> list[CostLine]:
+    old = pool_costs(before) if before is not None else {}
+    new = pool_costs(after) if after is not None else {}
+    return [CostLine(name, old.get(name), new.get(name)) for name in sorted(set(old) | set(new))]
+
+
+def totals(lines: list[CostLine], side: str) -> tuple[float, float, int]:
+    """(monthly min, monthly max, pools with an unknown price) over one side ("before" / "after")."""
+    low = high = 0.0
+    unknown = 0
+    for line in lines:
+        cost = getattr(line, side)
+        if cost is None:
+            continue
+        if cost.price.per_node_hour is None:
+            unknown += 1
+            continue
+        low += cost.monthly_min or 0.0
+        high += cost.monthly_max or 0.0
+    return round(low, 2), round(high, 2), unknown
+
+
+def _usd(amount: float, decimals: int = 0) -> str:
+    text = f"{abs(amount):,.{decimals}f}"
+    if decimals:
+        text = text.rstrip("0").rstrip(".") if "." in text else text
+        if "." in text and len(text.split(".")[1]) == 1:
+            text += "0"
+    return ("-$" if amount < 0 else "$") + text
+
+
+def usd(amount: float | None) -> str:
+    """`$1,234` for a monthly figure; `unknown` for None."""
+    return "unknown" if amount is None else _usd(amount)
+
+
+def signed_usd(amount: float | None) -> str:
+    if amount is None:
+        return "unknown"
+    if amount == 0:
+        return "±$0"
+    return ("+" if amount > 0 else "") + _usd(amount)
