@@ -210,7 +210,8 @@ def model_cache_node_groups(ctx: Context) -> list[dict]:
         match = ({"key": NODE_POOL_LABEL, "operator": "In", "values": [ctx.name(pool)]} if pool
                  else {"key": "kubernetes.io/os", "operator": "In", "values": ["linux"]})
         storage_class = group
-        meta = metadata(ctx, group, COMPONENT, f"node_pools.{pool}" if pool else "serving", namespaced=False)
+        # Per pool, so it is written with the node pools (and labelled like them).
+        meta = metadata(ctx, group, "node-pool", f"node_pools.{pool}" if pool else "serving", namespaced=False)
         objects.append(obj(CACHE_API_VERSION, "LocalModelNodeGroup", meta, spec={
             "storageLimit": storage,
             "persistentVolumeSpec": {
