@@ -29,6 +29,39 @@ lint:
 or with a comment at the end of the line (or on the line before): `# mlops: ignore SERVE001 -- reason`.
 An ignore that matches nothing is LINT001. `disable`, `severity` and `ignore` can differ per
 environment (`environments.<env>.lint`; overlays replace lists).
+
+## Running it
+
+```
+mlops lint [SPEC ...] [--env ENV | --all-envs] [--format text|json|sarif|github]
+           [--select CODES] [--ignore CODES] [--fail-on error|warning|info]
+```
+
+Without `--env` only the base spec is linted (what every environment inherits); `--env prod` lints
+the spec with `environments.prod` applied, `--all-envs` the base and every environment, reporting a
+finding that several of them share once (JSON and SARIF name the environments). `--select` and
+`--ignore` take codes or prefixes (`SERVE`, `GPU00`). Exit code 0 when no finding reaches
+`--fail-on` (default `error`), 1 otherwise or when the spec is invalid (its errors are reported in
+the chosen format, under the code `SPEC`), 2 for usage and I/O errors. `mlops rules` lists the
+rules, `mlops rules CODE` prints one.
+
+## Pre-commit
+
+This repository is a pre-commit hook repository (`.pre-commit-hooks.yaml`). In yours:
+
+```yaml
+# .pre-commit-config.yaml
+repos:
+  - repo: https://github.com/<org>/mlops     # this repository
+    rev: v0.1.0                              # a tag or commit of it
+    hooks:
+      - id: mlops-validate
+      - id: mlops-lint                       # runs `mlops lint --all-envs` on mlops*.yaml / mlops*.yml
+        # args: [--all-envs, --fail-on, warning]
+```
+
+In CI, `mlops lint --all-envs --format github` annotates the pull request, and
+`mlops lint --all-envs --format sarif > mlops.sarif` feeds GitHub code scanning.
 """
 
 

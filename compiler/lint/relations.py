@@ -41,11 +41,11 @@ def workloads(spec: Spec) -> Iterator[Workload]:
     for name, endpoint in spec.serving.items():
         model = spec.models.get(endpoint.model)
         memory = model.gpu_memory.bytes if model and model.gpu_memory else None
-        yield Workload("endpoint", f"endpoint {name}", ("serving", name), endpoint.resources, memory,
+        yield Workload("endpoint", f"endpoint {name!r}", ("serving", name), endpoint.resources, memory,
                        endpoint.replicas.max)
     for name, pipeline in spec.pipelines.items():
         for step_name, step in pipeline.steps.items():
-            yield Workload("step", f"step {name}.{step_name}", ("pipelines", name, "steps", step_name),
+            yield Workload("step", f"step '{name}.{step_name}'", ("pipelines", name, "steps", step_name),
                            step.resources, None)
 
 

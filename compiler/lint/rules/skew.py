@@ -70,7 +70,8 @@ def preprocessing_version_mismatch(ctx: Context, options: RuleOptions) -> Iterat
         pins = {req.name: req for req in ctx.requirements(runtime_name) if req.pinned_version}
         for pre_name, pre in spec.preprocessing.items():
             req = pins.get(normalize(pre.package)) if pre.package else None
-            if req and pre.version is not None and req.pinned_version != str(pre.version):
+            exact = pre.version is not None and EXACT_VERSION.match(str(pre.version))
+            if req and exact and req.pinned_version != str(pre.version):  # an inexact version is SKEW002
                 yield Problem(req.path, f"serving runtime {runtime_name!r} ({req.where}) pins {pre.package} at "
                               f"{req.pinned_version}, but preprocessing.{pre_name}.version is {pre.version}",
                               hint=f"pin {pre.package}=={pre.version} in runtime {runtime_name!r}, or change "
@@ -288,12 +289,12 @@ def feature_join_not_point_in_time(ctx: Context, options: RuleOptions) -> Iterat
                 continue
             here = ("pipelines", name, "steps", step_name, "features")
             if not step.features.point_in_time:
-                yield Problem(here + ("point_in_time",), f"step {name}.{step_name} joins feature views without "
+                yield Problem(here + ("point_in_time",), f"step '{name}.{step_name}' joins feature views without "
                               "point_in_time: true: training rows can see feature values from their future",
                               hint="set features.point_in_time: true")
             for i, view in enumerate(step.features.views):
                 if view in views and not views[view].timestamp_field:
-                    yield Problem(here + ("views", i), f"feature view {view!r} read by step {name}.{step_name} has "
+                    yield Problem(here + ("views", i), f"feature view {view!r} read by step '{name}.{step_name}' has "
                                   "no timestamp_field, so it cannot be joined point-in-time",
                                   hint=f"add timestamp_field (the event-time column) to features.views.{view}")
 
