@@ -15,7 +15,8 @@ class SpecModel(BaseModel):
     """Every section: unknown keys are errors, values are not coerced behind the user's back."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True,
-                              use_attribute_docstrings=False, hide_input_in_errors=True)
+                              use_attribute_docstrings=False, hide_input_in_errors=True,
+                              defer_build=True)
 
 
 def _dns_label(value: Any) -> str:
