@@ -232,13 +232,15 @@ def _why_unusable(lock: Lock | None, requirement: ModelRequirement, lock_file: s
     return None
 
 
-def resolve_model(checked: "CheckedSpec", lock: Lock | None, model_key: str) -> tuple[LockedModel | None, str | None]:
+def resolve_model(checked: "CheckedSpec", lock: Lock | None, model_key: str,
+                  requirements: dict[str, ModelRequirement] | None = None) -> tuple[LockedModel | None, str | None]:
     """The lock entry serving should use for `model_key`, or (None, a rendered warning) when there is none.
 
     Without a fresh entry, serving falls back to a placeholder storage URI; `compile --frozen` refuses
-    instead (check_frozen).
+    instead (check_frozen). `requirements`: lock_requirements(checked), when the caller has it already
+    (it costs a pass over every model: computing it per model is quadratic).
     """
-    requirement = lock_requirements(checked)[model_key]
+    requirement = (requirements or lock_requirements(checked))[model_key]
     lock_file = str(lock_path_for(checked.path)) if lock is None else lock.path
     why = _why_unusable(lock, requirement, lock_file)
     if why is None:
@@ -255,8 +257,9 @@ def usable_lock(checked: "CheckedSpec", lock: Lock | None) -> tuple[Lock | None,
     What compile lowers with: a stale entry must not put an old version into the manifests.
     """
     fresh, warnings = {}, []
+    requirements = lock_requirements(checked)
     for key in sorted(checked.spec.models):
-        entry, warning = resolve_model(checked, lock, key)
+        entry, warning = resolve_model(checked, lock, key, requirements)
         if entry is not None:
             fresh[key] = entry
         if warning is not None:
