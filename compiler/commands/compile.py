@@ -110,10 +110,7 @@ def _usable_lock(checked, lock, *, frozen: bool):
         if problems:
             raise SpecError(problems)
         return lock
-    usable = getattr(lock_module, "usable_lock", None)  # lands with the lock issue; until then: as read
-    if usable is None:
-        return lock
-    lock, warnings = usable(checked, lock)
+    lock, warnings = lock_module.usable_lock(checked, lock)
     for warning in warnings:
         print(warning, file=sys.stderr)
     return lock
