@@ -364,11 +364,17 @@ def _load_fast(text: str, path: str) -> tuple[dict, SourceMap] | None:
     stack: list[list] = []
     root: Any = _KEY
     nodes = documents = 0
+    pending: tuple | None = None  # (path, comment follows) of an empty mapping value: see below
+    lines: list[str] | None = None
     parser = CParser(text)
     try:
         while True:
             event = parser.get_event()
             kind = type(event)
+            if pending is not None:
+                if not pending[1] or kind is MappingEndEvent:
+                    values[pending[0]] = Position(path, event.start_mark.line + 1, event.start_mark.column + 1)
+                pending = None
             if kind is ScalarEvent or kind is MappingStartEvent or kind is SequenceStartEvent:
                 if event.anchor is not None or event.tag is not None:
                     raise _NotFast
@@ -393,6 +399,13 @@ def _load_fast(text: str, path: str) -> tuple[dict, SourceMap] | None:
                         child = (*parent, key)
                         container[key] = node
                         frame[2] = _KEY
+                        if node is None and not event.value and event.style in ("", None):
+                            # `key:` with nothing after it: ruamel places the value at the next token, except
+                            # when a comment follows on the line and another key follows (then right after the
+                            # colon, as libyaml does).
+                            lines = lines if lines is not None else text.splitlines()
+                            rest = lines[mark.line][mark.column:] if mark.line < len(lines) else ""
+                            pending = (child, rest.lstrip().startswith("#"))
                     else:
                         child = (*parent, len(container))
                         container.append(node)

@@ -74,7 +74,7 @@ def leaves() -> st.SearchStrategy:
                      QUOTED.filter(lambda s: "\n" not in s and "\r" not in s).map(lambda s: ("single", s)),
                      st.lists(st.from_regex(r"[ -~]{0,10}", fullmatch=True), min_size=1, max_size=3).map(
                          lambda lines: ("literal", lines)),
-                     st.just(("empty", "")))
+                     st.sampled_from([("empty", ""), ("empty", "  # note"), ("empty", " #")]))
 
 
 trees = st.recursive(leaves(), lambda children: st.one_of(
@@ -97,7 +97,7 @@ def _inline(node: tuple) -> str | None:
     if kind == "single":
         return "'" + value.replace("'", "''") + "'"
     if kind == "empty":
-        return ""
+        return value
     if kind == "fseq":
         parts = [_flow(item) for item in value]
         return "[" + ", ".join(parts) + "]"
@@ -127,7 +127,7 @@ def render(node: tuple, indent: int, out: list[str], prefix: str) -> None:
     kind, value = node
     inline = _inline(node)
     if inline is not None:
-        out.append(f"{pad}{prefix} {inline}".rstrip() if prefix else f"{pad}{inline}")
+        out.append(f"{pad}{prefix} {inline}".rstrip() if prefix else f"{pad}{inline or '~'}")
         return
     if kind == "literal":
         out.append(f"{pad}{prefix} |" if prefix else f"{pad}|")
@@ -145,7 +145,7 @@ def render(node: tuple, indent: int, out: list[str], prefix: str) -> None:
             render(item, indent, out, f"{_key(key)}:")
 
 
-def document(root: list, crlf: bool, comments: bool) -> str:
+def document(root: list, crlf: bool, comments: bool) -> str:  # noqa: C901
     out: list[str] = ["# generated"] if comments else []
     for key, item in root:
         render(item, 0, out, f"{_key(key)}:")
