@@ -3,7 +3,7 @@
 Output for environment ENV (or `base` without --env) goes to DIR/ENV/:
     manifests/             one multi-document YAML per component + kustomization.yaml (kubectl apply -k)
     rollback/<endpoint>/   v<N>.yaml: the manifests that serve each kept previous model version
-    pulumi/                (--backend pulumi) a Pulumi program declaring the same objects
+    pulumi/                (--backend pulumi or all) a Pulumi program declaring the same objects
 
 Each backend is an emitter: a function (checked spec, lock, staging dir) -> the top-level folders it
 wrote. Everything is written into a staging directory next to the target and each folder is then
@@ -28,13 +28,13 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("compile", help="compile a spec into Kubernetes manifests (and a Pulumi program)",
                                    description="Lower SPEC for one environment into Kubernetes manifests under "
                                                "DIR/<env>/manifests (kubectl apply -k), rollback manifests under "
-                                               "DIR/<env>/rollback and, with --backend pulumi, a Pulumi program.")
+                                               "DIR/<env>/rollback and a standalone Pulumi program under DIR/<env>/pulumi.")
     add_spec_argument(parser)
     add_env_argument(parser)
     parser.add_argument("-o", "--output", metavar="DIR", default=DEFAULT_OUTPUT,
                         help=f"output directory (default: {DEFAULT_OUTPUT}); DIR/<env or base>/ is replaced")
-    parser.add_argument("--backend", choices=(*BACKENDS, "all"), default="kubernetes",
-                        help="what to emit (default: kubernetes)")
+    parser.add_argument("--backend", choices=(*BACKENDS, "all"), default="all",
+                        help="what to emit: kubernetes manifests, the pulumi program, or all (default)")
     parser.add_argument("--frozen", action="store_true",
                         help="fail when mlops.lock is missing or stale for a model (as `npm ci` does)")
     parser.set_defaults(run=run)
