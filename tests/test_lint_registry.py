@@ -12,7 +12,7 @@ from compiler.lint.docs import rules_markdown
 from compiler.lint.registry import BY_CODE, RULES
 from compiler.lint.rule import DOC_SECTIONS
 from tests.conftest import REPO_ROOT
-from tests.lint.conftest import load_cases
+from tests.lint.rule_cases import load_cases
 from tests.upstream import SKIP_REASON, upstream_dir
 
 _ROW = re.compile(r"^\| (?P<code>[A-Z]+[0-9]{3}) \| (?P<name>[a-z0-9-]+) \| (?P<severity>error|warning|info) \|")

@@ -1,7 +1,7 @@
 """Rule cases, sqlfluff style: tests/lint/cases/<CODE>.yaml holds named cases, each a whole spec (and
 optionally an environment, a lock and files beside the spec) with the line:col of every finding of
-that code it must produce (`expect: []` for a passing case). `pytest_generate_tests` turns every
-case of every file into one parametrized test."""
+that code it must produce (`expect: []` for a passing case). `pytest_generate_tests` (in
+test_rule_cases.py) turns every case of every file into one parametrized test."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -39,8 +39,3 @@ def load_cases() -> list[RuleCase]:
                                   case.get("lock"), case.get("files") or {}))
     return cases
 
-
-def pytest_generate_tests(metafunc):
-    if "rule_case" in metafunc.fixturenames:
-        cases = load_cases()
-        metafunc.parametrize("rule_case", cases, ids=[c.id for c in cases])

@@ -4,6 +4,13 @@ from __future__ import annotations
 from compiler.checked_spec import check_file
 from compiler.lint import lint
 from tests.lint.lock_fixtures import build_lock
+from tests.lint.rule_cases import load_cases
+
+
+def pytest_generate_tests(metafunc):
+    if "rule_case" in metafunc.fixturenames:
+        cases = load_cases()
+        metafunc.parametrize("rule_case", cases, ids=[c.id for c in cases])
 
 
 def findings_of(rule_case, tmp_path):
