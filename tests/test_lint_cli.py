@@ -56,16 +56,17 @@ def test_example_is_lint_clean(capsys, env):
 
 def test_example_dev_ignore_is_used():
     from compiler.checked_spec import check_file
-    from compiler.lint import lint, load_lock
+    from compiler.lint import load_lock
     from compiler.lint.engine import run
 
     dev = check_file(str(EXAMPLE), "dev")
     assert [i.rule for i in dev.spec.lint.ignore] == ["SERVE001"]
     result = run(dev, load_lock(str(EXAMPLE)))
     assert result.findings == []
-    assert len(result.used_ignores) == 1  # LINT001 would fire for it if it matched nothing
-    unsuppressed = lint(dev, load_lock(str(EXAMPLE)), ignore=set())
-    assert unsuppressed == []
+    # The LINT001 that would have said "unused" did not fire: the ignore suppressed a real SERVE001.
+    [(_, line, _, code, message)] = result.used_ignores
+    assert code == "LINT001" and "SERVE001 at serving.merchant-embed" in message
+    assert run(dev, load_lock(str(EXAMPLE)), select={"SERVE001"}).used_ignores
 
 
 def test_example_all_envs_clean(capsys):
@@ -229,7 +230,8 @@ def test_several_specs_in_one_run(capsys, spec_file):
 
 @pytest.mark.parametrize("lint_section, position, message", [
     ("lint: {options: {large_modle: 2Gi}}", "10:18", "unknown lint option 'large_modle'; did you mean 'large_model'?"),
-    ("lint: {options: {large_model: huge}}", "10:31", "lint.options.large_model (SERVE001): 'huge' is not a Kubernetes"),
+    ("lint: {options: {large_model: huge}}", "10:31",
+     "lint.options.large_model (SERVE001): 'huge' is not a Kubernetes"),
     ("lint: {options: {production_envs: prod}}", "10:35", "lint.options.production_envs (SERVE003)"),
     ("lint: {disable: [SERVE01]}", "10:18", "lint.disable[0]: unknown rule code 'SERVE01'; did you mean SERVE001?"),
     ("lint: {severity: {GPU04: error}}", "10:26", "unknown rule code 'GPU04'; did you mean GPU004?"),

@@ -12,8 +12,9 @@ from pathlib import Path
 from ..spec import Spec
 from ..validation import dotted
 
+_CLAUSE = r"(?:===?|~=|!=|<=|>=|<|>)\s*[^\s;,#\\]+"
 _REQUIREMENT = re.compile(r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*"
-                          r"(?P<spec>(?:===?|~=|!=|<=|>=|<|>)\s*[^\s;,#\\]+(?:\s*,\s*(?:===?|~=|!=|<=|>=|<|>)\s*[^\s;,#\\]+)*)?")
+                          rf"(?P<spec>{_CLAUSE}(?:\s*,\s*{_CLAUSE})*)?")
 _TOML_NAME = re.compile(r'^name\s*=\s*"(?P<name>[^"]+)"')
 _TOML_VERSION = re.compile(r'^version\s*=\s*"(?P<version>[^"]+)"')
 MAX_LOCKFILE_BYTES = 4 * 2**20

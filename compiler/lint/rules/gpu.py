@@ -183,7 +183,8 @@ def shared_gpu_memory_overcommit(ctx: Context, options: RuleOptions) -> Iterator
             fits = acc.memory_bytes // (largest.gpu_memory_bytes or 1)
             yield Problem(("node_pools", name, "sharing", mode, "replicas"),
                           f"node pool {name!r} shares each {acc.key} ({gib(acc.memory_bytes)}) between "
-                          f"{pool.sharing.replicas} pods, but {largest.label} needs {gib(largest.gpu_memory_bytes or 0)}"
+                          f"{pool.sharing.replicas} pods, but {largest.label} needs "
+                          f"{gib(largest.gpu_memory_bytes or 0)}"
                           f": {gib(total)} would be allocated with no memory isolation",
                           hint=f"lower {mode}.replicas to {fits} or less, or use MIG for isolated memory"
                           if fits >= 2 else "give this workload a whole GPU or a MIG slice")
@@ -261,7 +262,8 @@ def gpu_pool_untainted(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
     for name, pool in ctx.spec.node_pools.items():
         if pool.is_gpu and not pool.taint:
             yield Problem(("node_pools", name, "taint"), f"GPU pool {name!r} is not tainted: CPU-only pods will "
-                          "be scheduled on its GPU nodes", hint="remove `taint: false` (GPU pools are tainted by default)")
+                          "be scheduled on its GPU nodes",
+                          hint="remove `taint: false` (GPU pools are tainted by default)")
 
 
 @rule("GPU006", "gpu-request-unsatisfiable", "error",
@@ -309,8 +311,10 @@ def gpu_request_unsatisfiable(ctx: Context, options: RuleOptions) -> Iterator[Pr
         gpu_path = work.path + ("resources", "gpu")
         pool = ctx.spec.node_pools.get(res.pool or "")
         if pool is None or not pool.is_gpu:
-            where, path = ((f"names no pool", gpu_path) if pool is None
-                           else (f"runs on pool {res.pool!r}, which has no accelerator", work.path + ("resources", "pool")))
+            if pool is None:
+                where, path = "names no pool", gpu_path
+            else:
+                where, path = f"runs on pool {res.pool!r}, which has no accelerator", work.path + ("resources", "pool")
             yield Problem(path, f"{work.label} asks for a GPU but {where}",
                           hint="set resources.pool to a GPU node pool (one with an accelerator)")
             continue

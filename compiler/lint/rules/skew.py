@@ -86,7 +86,8 @@ def preprocessing_version_mismatch(ctx: Context, options: RuleOptions) -> Iterat
         if entry is not None and entry.lineage.get("preprocessing_version"):
             recorded, source = entry.lineage["preprocessing_version"], f"the lock (version {entry.version})"
         elif model.lineage and model.lineage.preprocessing_version is not None:
-            recorded, path, at = model.lineage.preprocessing_version, path + ("lineage", "preprocessing_version"), "value"
+            recorded, at = model.lineage.preprocessing_version, "value"
+            path = path + ("lineage", "preprocessing_version")
             source = f"models.{model_key}.lineage"
         if recorded is None:
             continue
