@@ -30,7 +30,8 @@ def register(subparsers) -> None:
                                                           "lock is the one next to it")
     envs = parser.add_mutually_exclusive_group()
     envs.add_argument("--env", metavar="ENV", help="environment overlay to plan (default: the base spec)")
-    envs.add_argument("--all-envs", action="store_true", help="one section per environment of either side")
+    envs.add_argument("--all-envs", action="store_true",
+                      help="one section per environment of either side (the base spec when neither has any)")
     parser.add_argument("--format", choices=("markdown", "json"), default="markdown",
                         help="markdown (a PR comment) or json (docs/plan-json.md); default markdown")
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
