@@ -23,12 +23,25 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _VersionAction(argparse.Action):
+    """--version, reading package metadata only when asked (importlib.metadata costs ~15 ms)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"mlops {_version()}")
+        parser.exit()
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with argv naming a command, only that command's module is imported (pre-commit speed)."""
     parser = _Parser(prog="mlops", description="Compile mlops.yaml into ML infrastructure on Kubernetes, "
                                                "and lint it for the traps that break ML systems in production.")
-    parser.add_argument("--version", action="version", version=f"mlops {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
+    first = next((arg for arg in argv or [] if not arg.startswith("-")), None)
+    for name in ([first] if first in COMMANDS else COMMANDS):
         try:
             module = importlib.import_module(f"compiler.commands.{name}")
         except ModuleNotFoundError as error:
@@ -41,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        parser = build_parser()
+        argv = sys.argv[1:] if argv is None else argv
+        parser = build_parser(argv)
         args = parser.parse_args(argv)
         if not getattr(args, "run", None):
             parser.print_help(sys.stderr)
