@@ -15,7 +15,8 @@ from compiler.cli import main
 from compiler.lock import LockedVersion, parse_lock, write_lock_text
 from compiler.plan.object_diff import pair_objects
 
-EXAMPLE_LOCK = REPO_ROOT / "mlops.lock.example"
+# A frozen copy: the README demo re-seeds the registry and rewrites mlops.lock.example (new run ids, paths).
+EXAMPLE_LOCK = REPO_ROOT / "tests" / "fixtures" / "mlops.lock"
 # Fixed identity and dates: the base commit, and so the plan's "HEAD (1a2b3c4)" label, is the same every run.
 GIT_ENV = {"GIT_AUTHOR_NAME": "plan test", "GIT_AUTHOR_EMAIL": "plan@test", "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
            "GIT_COMMITTER_NAME": "plan test", "GIT_COMMITTER_EMAIL": "plan@test",
