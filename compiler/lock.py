@@ -152,21 +152,26 @@ def _keep_previous_everywhere(checked: "CheckedSpec") -> dict[str, int]:
     cached = _KEEP_CACHE.get(cache_key)
     if cached is not None:
         return cached
-    from .checked_spec import check_document
-    from .overlays import environment_names
+    from .overlays import environment_names, merged_section
+    from .spec.serving import Rollout
 
-    specs = [checked.spec]
+    # Read the other environments' raw serving sections: validating each of them again would cost a
+    # full pydantic pass per environment on every lint run. Ill-typed values are skipped here; they
+    # fail validation when that environment is used.
+    default = Rollout.model_fields["keep_previous"].default
+    keep: dict[str, int] = {}
+    for endpoint in checked.spec.serving.values():
+        keep[endpoint.model] = max(keep.get(endpoint.model, 0), endpoint.rollout.keep_previous)
     for env in [None, *environment_names(document.data)]:
         if env == checked.env:
             continue
-        try:
-            specs.append(check_document(document, env).spec)
-        except (SpecError, UsageError):
-            continue
-    keep: dict[str, int] = {}
-    for spec in specs:
-        for endpoint in spec.serving.values():
-            keep[endpoint.model] = max(keep.get(endpoint.model, 0), endpoint.rollout.keep_previous)
+        serving = merged_section(document.data, env, "serving")
+        for body in serving.values() if isinstance(serving, dict) else ():
+            rollout = body.get("rollout") if isinstance(body, dict) else None
+            count = rollout.get("keep_previous", default) if isinstance(rollout, dict) else default
+            model = body.get("model") if isinstance(body, dict) else None
+            if isinstance(model, str) and isinstance(count, int) and not isinstance(count, bool):
+                keep[model] = max(keep.get(model, 0), count)
     if len(_KEEP_CACHE) > 16:
         _KEEP_CACHE.clear()
     _KEEP_CACHE[cache_key] = keep

@@ -18,6 +18,29 @@ def environment_names(data: dict) -> list[str]:
     return list(environments) if isinstance(environments, dict) else []
 
 
+def merged_section(data: dict, env: str | None, section: str):
+    """One top-level section with `environments.<env>` merged onto it, without positions or validation."""
+    base = data.get(section)
+    overlay = (data.get("environments") or {}).get(env) if env else None
+    if not isinstance(overlay, dict) or section not in overlay:
+        return base
+    return _merged_values(base, overlay[section])
+
+
+def _merged_values(base, overlay):
+    if overlay is None:
+        return None
+    if not (isinstance(base, dict) and isinstance(overlay, dict)):
+        return overlay
+    merged = dict(base)
+    for key, value in overlay.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = _merged_values(base.get(key), value)
+    return merged
+
+
 def apply_overlay(data: dict, source_map: SourceMap, env: str) -> tuple[dict, SourceMap]:
     """The base with `environments.<env>` merged onto it, and the matching source map."""
     names = environment_names(data)
