@@ -1,5 +1,4 @@
 """`runtimes:`, `preprocessing:` and `features:`: what code runs and what data it reads."""
-from __future__ import annotations
 
 from typing import Literal
 

@@ -1,5 +1,4 @@
 """The base of every spec model and the scalar types shared between sections."""
-from __future__ import annotations
 
 import re
 from typing import Annotated, Any

@@ -1,5 +1,4 @@
 """`lint:`: rule selection, severities, thresholds and justified ignores."""
-from __future__ import annotations
 
 from typing import Any, Literal
 

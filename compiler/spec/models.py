@@ -1,5 +1,4 @@
 """`models:`: registered models and how their versions are chosen."""
-from __future__ import annotations
 
 from typing import Literal
 

@@ -1,5 +1,4 @@
 """`monitoring:`: SLOs, business metrics, drift, ground truth and retraining, per endpoint."""
-from __future__ import annotations
 
 from typing import Literal
 

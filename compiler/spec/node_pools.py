@@ -1,5 +1,4 @@
 """`node_pools:`: GPU (and CPU) node pools and how their GPUs are shared."""
-from __future__ import annotations
 
 from typing import Any, Literal
 

@@ -1,5 +1,4 @@
 """`pipelines:`: DAGs of steps on a schedule."""
-from __future__ import annotations
 
 from typing import Literal
 

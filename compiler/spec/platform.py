@@ -1,5 +1,4 @@
 """`metadata:` and `platform:`: who owns the system and where it runs."""
-from __future__ import annotations
 
 import os
 import re

@@ -1,5 +1,4 @@
 """Compute requests shared by pipeline steps and serving endpoints."""
-from __future__ import annotations
 
 import re
 from typing import Annotated, Any

@@ -1,5 +1,4 @@
 """`serving:`: online endpoints."""
-from __future__ import annotations
 
 from typing import Literal
 

@@ -1,5 +1,4 @@
 """The root of mlops.yaml: `apiVersion: mlops/v1`, `kind: System` and every section."""
-from __future__ import annotations
 
 from typing import Any, Literal
 
