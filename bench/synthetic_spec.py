@@ -13,11 +13,11 @@ one endpoint's replica maximum changed (what the plan benchmark reviews).
 """
 from __future__ import annotations
 
-import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
+
+from compiler.yaml_emitter import scalar
 
 STEPS = ("validate-data", "featurize", "train", "evaluate", "register", "report")
 GPU_POOL = "gpu-serve"
@@ -157,21 +157,10 @@ def synthetic_spec(n: int) -> dict[str, Any]:
 
 # ---- rendering: block-style YAML, strings quoted only when YAML would read them as something else ----
 
-_PLAIN = re.compile(r"^[A-Za-z_./][-A-Za-z0-9_./:@=]*$")
-_RESERVED = {"null", "true", "false", "yes", "no", "on", "off", "y", "n", "~"}
-
-
 def _scalar(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    text = str(value)
-    if _PLAIN.match(text) and text.lower() not in _RESERVED and not text.endswith(":"):
-        return text
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+    # The project's emitter quotes exactly what a YAML reader would take for something else; its
+    # plain scalars carry no flow indicators (`,[]{}`), so they are safe inside flow collections too.
+    return scalar(value)
 
 
 def _flow(value: Any) -> str:

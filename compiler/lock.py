@@ -11,7 +11,6 @@ every environment can roll back from the same lock.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import tempfile
@@ -345,54 +344,20 @@ def _entry_to_data(entry: LockedModel) -> dict:
 def write_lock_text(lock: Lock) -> str:
     """The lock file's text: a header, then keys sorted at every level; the same lock gives the same bytes.
 
-    A small emitter of our own rather than a YAML library's: its output cannot change with a library
+    The project's own emitter rather than a YAML library's: its output cannot change with a library
     release, and it quotes every string another YAML reader could take for a number, date or boolean.
     """
-    out = io.StringIO()
-    out.write(LOCK_HEADER)
-    _emit_mapping(lock_to_data(lock), 0, out)
-    return out.getvalue()
+    from .yaml_emitter import dump_document
+
+    return LOCK_HEADER + dump_document(_sorted_keys(lock_to_data(lock)))
 
 
-def _emit_mapping(data: dict, indent: int, out: io.StringIO) -> None:
-    pad = " " * indent
-    for key in sorted(data):
-        value = data[key]
-        name = _scalar(key)
-        if isinstance(value, dict) and value:
-            out.write(f"{pad}{name}:\n")
-            _emit_mapping(value, indent + 2, out)
-        elif isinstance(value, list) and value:
-            out.write(f"{pad}{name}:\n")
-            for item in value:
-                lines = io.StringIO()
-                _emit_mapping(item, indent + 4, lines)
-                text = lines.getvalue()
-                out.write(f"{pad}  - {text[indent + 4:]}")
-        else:
-            out.write(f"{pad}{name}: {_scalar(value)}\n")
-
-
-_PLAIN_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf"}
-
-
-def _scalar(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
+def _sorted_keys(value: Any) -> Any:
     if isinstance(value, dict):
-        return "{}"
+        return {key: _sorted_keys(value[key]) for key in sorted(value)}
     if isinstance(value, list):
-        return "[]"
-    text = str(value)
-    # Plain only when no YAML 1.1 or 1.2 reader could take it for anything but this string.
-    if (text and text[0].isalpha() and text.isascii() and text.lower() not in _PLAIN_WORDS
-            and all(c.isalnum() or c in "-_./:@+=" for c in text) and not text.endswith(":")):
-        return text
-    return json.dumps(text)  # a JSON string is a valid YAML double-quoted scalar
+        return [_sorted_keys(item) for item in value]
+    return value
 
 
 def write_lock(lock: Lock, path: str | Path) -> bool:

@@ -12,7 +12,7 @@ from ruamel.yaml import YAML
 from backends.kubernetes import lower
 from backends.kubernetes.files import safe_path
 from backends.kubernetes.order import canonical_object
-from backends.kubernetes.writer import dump_all, dump_document, scalar
+from compiler.yaml_emitter import dump_all, dump_document, scalar
 from tests.compile_support import EXAMPLE, checked
 
 TRICKY = ["true", "on", "No", "y", "~", "null", "", " lead", "trail ", "8", "1e3", "0x1F", "0o17", "1_000", "1:20",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from .writer import dump_all, dump_document
+from compiler.yaml_emitter import dump_all, dump_document
 
 KUSTOMIZATION = "kustomization.yaml"
 

@@ -32,7 +32,7 @@ from .labels import DOMAIN, ENDPOINT_LABEL, metadata, model_annotations, obj
 from .pipelines import template_name
 from .serving import PORT_NAME, service_name
 from .units import number, prometheus_duration, seconds
-from .writer import dump_document
+from compiler.yaml_emitter import dump_document
 
 COMPONENT = "monitoring"
 MONITORING_API = "monitoring.coreos.com/v1"

@@ -21,7 +21,7 @@ from compiler.spec.node_pools import NodePool
 from .context import Context
 from .labels import DOMAIN, NODE_POOL_LABEL, metadata, obj
 from .pods import GPU_RESOURCE
-from .writer import dump_document
+from compiler.yaml_emitter import dump_document
 
 COMPONENT = "node-pool"
 GPU_OPERATOR_NAMESPACE = "gpu-operator"

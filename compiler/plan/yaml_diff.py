@@ -14,30 +14,16 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from typing import Any
 
+from ..yaml_emitter import scalar as emitted_scalar
 from .object_diff import MISSING, FieldChange
 
-_PLAIN = re.compile(r"[A-Za-z0-9_./@$][A-Za-z0-9_./@:$+=-]*")
-_NUMBER_LIKE = re.compile(r"[-+]?(\.[0-9]+|[0-9][0-9_:]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?|0[xXoObB][0-9a-fA-F_]+"
-                          r"|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
-_RESERVED = {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~", ""}
-
-
 def scalar(value: Any) -> str:
-    """One scalar as YAML: plain when that reads back as the same string, else double-quoted."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return json.dumps(value)
-    text = str(value)
-    if (_PLAIN.fullmatch(text) and text.lower() not in _RESERVED and not _NUMBER_LIKE.fullmatch(text)
-            and not text.endswith(":")):
-        return text
-    return json.dumps(text, ensure_ascii=False)
+    """One scalar as YAML, quoted exactly as the manifests quote it (so a diff reads like the files)."""
+    if not isinstance(value, (str, int, float, bool, type(None))):
+        value = str(value)
+    return emitted_scalar(value)
 
 
 def _key(key: Any) -> str:

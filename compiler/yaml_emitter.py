@@ -1,7 +1,7 @@
-"""A small deterministic YAML emitter for Kubernetes objects (plain dicts, lists and scalars).
+"""A small deterministic YAML emitter for plain data: manifests, the lock, plan diffs.
 
-Why not a library: PyYAML is not a core dependency and ruamel's round-trip emitter is slow for
-thousands of objects. This emitter writes block style, keeps dict order (order.py decides it),
+Why not a library: its output must not change with a library release, and ruamel's round-trip
+emitter is slow for thousands of objects. This emitter writes block style, keeps dict order (order.py decides it),
 quotes every string a YAML 1.1 or 1.2 reader could take for something else (`true`, `on`, `8`,
 `1e3`, `0x1F`, `1:20`, dates), double-quotes anything unusual with explicit escapes, and writes
 multi-line text (scripts, embedded configs) as literal blocks. Output is a pure function of the
