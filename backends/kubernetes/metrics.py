@@ -31,5 +31,20 @@ def predictor_pods(namespace: str, service: str) -> str:
     return f'namespace="{namespace}", pod=~"{service}-predictor-.*"'
 
 
+def dcgm_series(metric: str, namespace: str, service: str) -> str:
+    """A DCGM metric of the predictor pods' GPUs, whichever way Prometheus labelled the pod.
+
+    dcgm-exporter labels each GPU's series with the pod using it (`pod`, `namespace`). Scraped
+    without honorLabels (the GPU Operator's ServiceMonitor default), Prometheus keeps its own target
+    labels there and renames the exporter's to `exported_pod` / `exported_namespace`: an alert that
+    only matched `pod` would then never fire. Both forms are matched and normalised to `pod`.
+    """
+    own = f'{metric}{{namespace="{namespace}", pod=~"{service}-predictor-.*"}}'
+    exported = f'{metric}{{exported_namespace="{namespace}", exported_pod=~"{service}-predictor-.*"}}'
+    renamed = (f'label_replace(label_replace({exported}, "pod", "$1", "exported_pod", "(.*)"), '
+               f'"namespace", "$1", "exported_namespace", "(.*)")')
+    return f"({own} or {renamed})"
+
+
 def endpoint_labels(namespace: str, endpoint: str) -> str:
     return f'namespace="{namespace}", endpoint="{endpoint}"'

@@ -158,15 +158,16 @@ def _model_quality_rules(ctx: Context, endpoint: str, monitor: Monitor) -> list[
 def _gpu_rules(ctx: Context, endpoint: str, monitor: Monitor) -> list[dict]:
     if not monitor.alerts.gpu or not ctx.spec.serving[endpoint].resources.uses_gpu:
         return []
-    pods = m.predictor_pods(ctx.namespace, service_name(ctx, endpoint))
+    service = service_name(ctx, endpoint)
     path = f"monitoring.{endpoint}.alerts.gpu"
-    used, free = f"{m.DCGM_FB_USED}{{{pods}}}", f"{m.DCGM_FB_FREE}{{{pods}}}"
+    used, free = (m.dcgm_series(metric, ctx.namespace, service) for metric in (m.DCGM_FB_USED, m.DCGM_FB_FREE))
     return [
         _rule(ctx, endpoint, monitor, "GpuMemoryNearFull",
               f"max by (pod) ({used} / ({used} + {free})) > {number(GPU_MEMORY_FULL)}",
               f"{endpoint}: GPU memory above {round(GPU_MEMORY_FULL * 100)}% (the next allocation may OOM)",
               spec_path=path),
-        _rule(ctx, endpoint, monitor, "GpuXidErrors", f"max by (pod) ({m.DCGM_XID}{{{pods}}}) > 0",
+        _rule(ctx, endpoint, monitor, "GpuXidErrors",
+              f"max by (pod) ({m.dcgm_series(m.DCGM_XID, ctx.namespace, service)}) > 0",
               f"{endpoint}: the GPU reported an XID error", severity="critical", duration=None, spec_path=path),
     ]
 

@@ -22,7 +22,7 @@ from compiler.spec.units import Quantity
 
 from .context import Context, ModelRef
 from .labels import DOMAIN, ENDPOINT_LABEL, NODE_POOL_LABEL, metadata, model_annotations, obj, selector_labels
-from .metrics import DCGM_GPU_UTIL, INFLIGHT, PROMETHEUS_URL, REQUESTS, predictor_pods
+from .metrics import DCGM_GPU_UTIL, INFLIGHT, PROMETHEUS_URL, REQUESTS, dcgm_series, predictor_pods
 from .pods import (container_resources, container_security_context, image_pull_policy, node_selector,
                    pod_security_context, tmp_mount, tmp_volume, tolerations)
 from .units import probe_failure_threshold
@@ -104,7 +104,7 @@ def _autoscaling(ctx: Context, name: str, endpoint: Endpoint) -> tuple[dict, dic
     query = {
         "concurrency": f"sum({INFLIGHT}{{{pods}}})",
         "rps": f"sum(rate({REQUESTS}{{{pods}}}[1m]))",
-        "gpu_utilization": f"avg({DCGM_GPU_UTIL}{{{pods}}})",
+        "gpu_utilization": f"avg({dcgm_series(DCGM_GPU_UTIL, ctx.namespace, service_name(ctx, name))})",
     }.get(scale.metric, f"sum({INFLIGHT}{{{pods}}})")
     target_type = "Value" if scale.metric == "gpu_utilization" else "AverageValue"
     metric = {"type": "External", "external": {

@@ -2177,7 +2177,7 @@ declared['prometheusrule/fraud-ml/fraud-fraud-api'] = k8s.apiextensions.CustomRe
                 'rules': [
                     {
                         'alert': 'GpuMemoryNearFull',
-                        'expr': 'max by (pod) (DCGM_FI_DEV_FB_USED{namespace="fraud-ml", pod=~"fraud-fraud-api-predictor-.*"} / (DCGM_FI_DEV_FB_USED{namespace="fraud-ml", pod=~"fraud-fraud-api-predictor-.*"} + DCGM_FI_DEV_FB_FREE{namespace="fraud-ml", pod=~"fraud-fraud-api-predictor-.*"})) > 0.9',
+                        'expr': 'max by (pod) ((DCGM_FI_DEV_FB_USED{namespace="fraud-ml", pod=~"fraud-fraud-api-predictor-.*"} or label_replace(label_replace(DCGM_FI_DEV_FB_USED{exported_namespace="fraud-ml", exported_pod=~"fraud-fraud-api-predictor-.*"}, "pod", "$1", "exported_pod", "(.*)"), "namespace", "$1", "exported_namespace", "(.*)")) / ((DCGM_FI_DEV_FB_USED{namespace="fraud-ml", pod=~"fraud-fraud-api-predictor-.*"} or label_replace(label_replace(DCGM_FI_DEV_FB_USED{exported_namespace="fraud-ml", exported_pod=~"fraud-fraud-api-predictor-.*"}, "pod", "$1", "exported_pod", "(.*)"), "namespace", "$1", "exported_namespace", "(.*)")) + (DCGM_FI_DEV_FB_FREE{namespace="fraud-ml", pod=~"fraud-fraud-api-predictor-.*"} or label_replace(label_replace(DCGM_FI_DEV_FB_FREE{exported_namespace="fraud-ml", exported_pod=~"fraud-fraud-api-predictor-.*"}, "pod", "$1", "exported_pod", "(.*)"), "namespace", "$1", "exported_namespace", "(.*)")))) > 0.9',
                         'for': '5m',
                         'labels': {
                             'endpoint': 'fraud-api',
@@ -2192,7 +2192,7 @@ declared['prometheusrule/fraud-ml/fraud-fraud-api'] = k8s.apiextensions.CustomRe
                     },
                     {
                         'alert': 'GpuXidErrors',
-                        'expr': 'max by (pod) (DCGM_FI_DEV_XID_ERRORS{namespace="fraud-ml", pod=~"fraud-fraud-api-predictor-.*"}) > 0',
+                        'expr': 'max by (pod) ((DCGM_FI_DEV_XID_ERRORS{namespace="fraud-ml", pod=~"fraud-fraud-api-predictor-.*"} or label_replace(label_replace(DCGM_FI_DEV_XID_ERRORS{exported_namespace="fraud-ml", exported_pod=~"fraud-fraud-api-predictor-.*"}, "pod", "$1", "exported_pod", "(.*)"), "namespace", "$1", "exported_namespace", "(.*)"))) > 0',
                         'labels': {
                             'endpoint': 'fraud-api',
                             'receiver': 'pagerduty-risk',
@@ -2767,7 +2767,7 @@ declared['prometheusrule/fraud-ml/fraud-merchant-embed'] = k8s.apiextensions.Cus
                 'rules': [
                     {
                         'alert': 'GpuMemoryNearFull',
-                        'expr': 'max by (pod) (DCGM_FI_DEV_FB_USED{namespace="fraud-ml", pod=~"fraud-merchant-embed-predictor-.*"} / (DCGM_FI_DEV_FB_USED{namespace="fraud-ml", pod=~"fraud-merchant-embed-predictor-.*"} + DCGM_FI_DEV_FB_FREE{namespace="fraud-ml", pod=~"fraud-merchant-embed-predictor-.*"})) > 0.9',
+                        'expr': 'max by (pod) ((DCGM_FI_DEV_FB_USED{namespace="fraud-ml", pod=~"fraud-merchant-embed-predictor-.*"} or label_replace(label_replace(DCGM_FI_DEV_FB_USED{exported_namespace="fraud-ml", exported_pod=~"fraud-merchant-embed-predictor-.*"}, "pod", "$1", "exported_pod", "(.*)"), "namespace", "$1", "exported_namespace", "(.*)")) / ((DCGM_FI_DEV_FB_USED{namespace="fraud-ml", pod=~"fraud-merchant-embed-predictor-.*"} or label_replace(label_replace(DCGM_FI_DEV_FB_USED{exported_namespace="fraud-ml", exported_pod=~"fraud-merchant-embed-predictor-.*"}, "pod", "$1", "exported_pod", "(.*)"), "namespace", "$1", "exported_namespace", "(.*)")) + (DCGM_FI_DEV_FB_FREE{namespace="fraud-ml", pod=~"fraud-merchant-embed-predictor-.*"} or label_replace(label_replace(DCGM_FI_DEV_FB_FREE{exported_namespace="fraud-ml", exported_pod=~"fraud-merchant-embed-predictor-.*"}, "pod", "$1", "exported_pod", "(.*)"), "namespace", "$1", "exported_namespace", "(.*)")))) > 0.9',
                         'for': '5m',
                         'labels': {
                             'endpoint': 'merchant-embed',
@@ -2782,7 +2782,7 @@ declared['prometheusrule/fraud-ml/fraud-merchant-embed'] = k8s.apiextensions.Cus
                     },
                     {
                         'alert': 'GpuXidErrors',
-                        'expr': 'max by (pod) (DCGM_FI_DEV_XID_ERRORS{namespace="fraud-ml", pod=~"fraud-merchant-embed-predictor-.*"}) > 0',
+                        'expr': 'max by (pod) ((DCGM_FI_DEV_XID_ERRORS{namespace="fraud-ml", pod=~"fraud-merchant-embed-predictor-.*"} or label_replace(label_replace(DCGM_FI_DEV_XID_ERRORS{exported_namespace="fraud-ml", exported_pod=~"fraud-merchant-embed-predictor-.*"}, "pod", "$1", "exported_pod", "(.*)"), "namespace", "$1", "exported_namespace", "(.*)"))) > 0',
                         'labels': {
                             'endpoint': 'merchant-embed',
                             'receiver': 'team-risk',

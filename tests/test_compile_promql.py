@@ -1,0 +1,63 @@
+"""Every PromQL expression the compiler writes (alerts, autoscaling queries, the retraining gate's
+triggers) parses as PromQL, so Prometheus, KEDA and the gate can load it."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from backends.kubernetes import lower_files
+from tests.compile_support import COMPILED, checked
+
+promql_parser = pytest.importorskip("promql_parser")
+
+
+def _queries(value, where: str):
+    """(where, expression) for every `expr`/`query` string, including inside JSON config files."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("expr", "query") and isinstance(item, str):
+                yield f"{where}.{key}", item
+            else:
+                yield from _queries(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _queries(item, f"{where}[{index}]")
+    elif isinstance(value, str) and value.lstrip().startswith("{"):
+        try:
+            yield from _queries(json.loads(value), where)
+        except ValueError:
+            pass
+
+
+def _all_queries(path, env):
+    for file, objects in lower_files(checked(path, env)).items():
+        for obj in objects:
+            yield from _queries(obj, f"{file}:{obj['kind']}/{obj['metadata']['name']}")
+
+
+@pytest.mark.parametrize(("path", "env"), [(p, e) for _, p, e in COMPILED], ids=[i for i, _, _ in COMPILED])
+def test_every_generated_query_parses(path, env):
+    queries = list(_all_queries(path, env))
+    problems = []
+    for where, expression in queries:
+        try:
+            promql_parser.parse(expression)
+        except ValueError as error:
+            problems.append(f"{where}: {error}: {expression}")
+    assert problems == []
+
+
+def test_the_example_has_queries_of_every_kind():
+    wheres = " ".join(where for where, _ in _all_queries(COMPILED[2][1], "prod"))
+    for kind in ("PrometheusRule", "InferenceService", "ConfigMap"):
+        assert kind in wheres, kind
+
+
+def test_gpu_alerts_match_pods_however_prometheus_labelled_them():
+    """dcgm-exporter's `pod` label becomes `exported_pod` when scraped without honorLabels."""
+    exprs = [e for _, e in _all_queries(COMPILED[2][1], "prod") if "DCGM_FI_DEV_FB_USED" in e]
+    assert exprs
+    for expression in exprs:
+        assert 'pod=~"fraud-fraud-api-predictor-.*"' in expression or "fraud-merchant-embed" in expression
+        assert "exported_pod=~" in expression and '"pod", "$1", "exported_pod"' in expression
