@@ -60,7 +60,7 @@ def test_failed_compile_leaves_the_previous_build(tmp_path: Path, monkeypatch) -
     assert main(["compile", str(EXAMPLE), "--env", "prod", "-o", str(tmp_path)]) == 0
     before = tree(tmp_path)
 
-    def broken(checked, lock, staging):
+    def broken(checked, lock, staging, files=None):
         (staging / "manifests").mkdir()
         (staging / "manifests" / "half.yaml").write_text("half\n")
         raise OSError(28, "No space left on device")

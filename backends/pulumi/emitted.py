@@ -152,12 +152,15 @@ def sections(declarations: list[Declaration]) -> list[tuple[str, list[Declaratio
 PULUMI = "pulumi"
 
 
-def emit(checked, lock, staging: Path) -> list[str]:
-    """The compile emitter: write `staging/pulumi/` (Pulumi.yaml, requirements.txt, __main__.py)."""
+def emit(checked, lock, staging: Path, files: dict | None = None) -> list[str]:
+    """The compile emitter: write `staging/pulumi/` (Pulumi.yaml, requirements.txt, __main__.py).
+
+    `files` is what the Kubernetes backend lowered (compile passes it, so nothing is lowered twice)."""
     from backends.kubernetes import MANIFESTS, lower_files
 
-    files = {path: objects for path, objects in lower_files(checked, lock).items()
-             if path.startswith(MANIFESTS + "/")}
+    if files is None:
+        files = lower_files(checked, lock)
+    files = {path: objects for path, objects in files.items() if path.startswith(MANIFESTS + "/")}
     spec_file = Path(checked.path).name
     program = render_program(files, env=checked.env, spec_file=spec_file,
                              outputs=stack_outputs([o for objects in files.values() for o in objects], checked.env))

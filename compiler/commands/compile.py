@@ -45,22 +45,22 @@ def register(subparsers) -> None:
 Emitter = Callable[..., list[str]]
 
 
-def emit_kubernetes(checked, lock, staging: Path) -> list[str]:
+def emit_kubernetes(checked, lock, staging: Path, files: dict | None = None) -> list[str]:
     from backends.kubernetes import MANIFESTS, ROLLBACK, lower_files
     from backends.kubernetes.files import write_tree
 
-    write_tree(lower_files(checked, lock), staging, kustomize=MANIFESTS)
+    write_tree(files if files is not None else lower_files(checked, lock), staging, kustomize=MANIFESTS)
     return [MANIFESTS, ROLLBACK]
 
 
-def emit_pulumi(checked, lock, staging: Path) -> list[str]:
+def emit_pulumi(checked, lock, staging: Path, files: dict | None = None) -> list[str]:
     from ..diagnostics import UsageError
 
     try:
         from backends.pulumi import emit  # written by the Pulumi backend
     except ImportError:
         raise UsageError("the pulumi backend is not available in this version; use --backend kubernetes") from None
-    return emit(checked, lock, staging)
+    return emit(checked, lock, staging, files=files)
 
 
 EMITTERS: dict[str, Emitter] = {"kubernetes": emit_kubernetes, "pulumi": emit_pulumi}
@@ -87,9 +87,12 @@ def run(args) -> int:
     except OSError as error:
         raise UsageError(f"{target}: cannot create the output directory: {error.strerror or error}") from None
     try:
+        from backends.kubernetes import lower_files
+
+        files = lower_files(checked, lock)  # lowered once: every backend declares the same objects
         written: list[str] = []
         for name in names:
-            written += EMITTERS[name](checked, lock, staging)
+            written += EMITTERS[name](checked, lock, staging, files=files)
         _swap_into_place(staging, target, written)
     except OSError as error:
         raise UsageError(f"{target}: cannot write: {error.strerror or error}") from None
