@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import json
-import sys
+
+from . import write_output
 
 SCHEMA_ID = "https://mlops.dev/schemas/mlops.schema.json"
 
@@ -33,14 +34,5 @@ def run(args) -> int:
         text = render_reference()
     else:
         text = schema_text()
-    if args.output:
-        from ..diagnostics import UsageError
-
-        try:
-            with open(args.output, "w", encoding="utf-8") as file:
-                file.write(text)
-        except OSError as error:
-            raise UsageError(f"{args.output}: cannot write: {error.strerror or error}") from None
-    else:
-        sys.stdout.write(text)
+    write_output(text, args.output)
     return 0
