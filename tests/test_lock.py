@@ -193,3 +193,16 @@ def test_lock_entry_fields_are_the_committed_data_model():
         "key", "registry_name", "alias", "requested_version", "resolved", "lineage", "lineage_source", "previous",
         "spec_hash"]
     assert [f.name for f in dataclasses.fields(LockedVersion)] == ["version", "artifact_uri", "run_id", "status"]
+
+
+def test_lock_of_a_spec_without_models_asks_no_registry(tmp_path, capsys):
+    """Nothing to pin: the lock is written (and checked) without a registry, even an unreachable one."""
+    from compiler.cli import main
+
+    spec = tmp_path / "mlops.yaml"
+    spec.write_text("apiVersion: mlops/v1\nkind: System\nmetadata: {name: tiny, namespace: tiny}\n"
+                    "platform: {mlflow: {tracking_uri: 'http://127.0.0.1:9'}}\n")
+    assert main(["lock", str(spec)]) == 0
+    assert "models: {}" in (tmp_path / "mlops.lock").read_text()
+    assert main(["lock", "--check", str(spec)]) == 0
+    assert "up to date (0 models)" in capsys.readouterr().err

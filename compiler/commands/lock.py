@@ -28,9 +28,18 @@ def run(args) -> int:
     from ..lock import lock_path_for, write_lock
     from ..registry import registry_for, require_mlflow, resolve_lock
 
-    require_mlflow()
     checked = check_file(args.spec)
     lock_path = lock_path_for(args.spec)
+    if not checked.spec.models:  # nothing to pin: no registry to ask
+        from ..lock import Lock
+
+        fresh = Lock(str(lock_path), {})
+        if args.check:
+            return _check(checked, fresh, lock_path)
+        changed = write_lock(fresh, lock_path)
+        print(f"{lock_path}: {'written' if changed else 'unchanged'} (the spec has no models)", file=sys.stderr)
+        return 0
+    require_mlflow()
     registry = registry_for(checked, args.tracking_uri)
     fresh = resolve_lock(checked, registry, str(lock_path))
     if args.check:
