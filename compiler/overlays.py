@@ -65,7 +65,7 @@ def apply_overlay(data: dict, source_map: SourceMap, env: str) -> tuple[dict, So
 def _merge(base: dict, overlay: dict, path: tuple, prefix: tuple, original: SourceMap, merged_map: SourceMap,
            problems: list[Diagnostic]) -> None:
     from .spec import Spec
-    from .spec.introspection import is_named_collection, keys_of, model_at
+    from .spec.introspection import is_named_collection
 
     for key, value in overlay.items():
         here = path + (key,)
@@ -84,9 +84,8 @@ def _merge(base: dict, overlay: dict, path: tuple, prefix: tuple, original: Sour
                     written_at, f"overlay key {key!r} matches nothing in {dotted(path)} of the base (defined: "
                     f"{known}); define it in the base and override it here", prefix + here))
                 continue
-            model = model_at(Spec, path)
-            if model is not None and key not in keys_of(model):
-                pass  # an unknown field: validation reports it with "did you mean" at the overlay's line
+            # A field the base leaves out is merged in; an unknown one is reported by validation, with
+            # "did you mean", at the overlay's line.
         if value is None:
             del base[key]
             merged_map.drop(here)
