@@ -4,14 +4,14 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Name, SpecModel, VersionText
+from .base import Name, SpecModel, VersionText, empty_dict, empty_list
 from .units import Duration
 
 
 class Runtime(SpecModel):
     image: str = Field(min_length=1, description="Container image: a digest (`@sha256:...`) or an immutable tag.")
     lockfile: str | None = Field(None, description="Dependency lock file of the image, read by lint if present.")
-    packages: list[str] = Field(default_factory=list,
+    packages: list[str] = Field(default_factory=empty_list,
                                 description="Pinned packages in the image (`name==version`), for lint to reason about.")
 
 
@@ -24,11 +24,11 @@ class Preprocessing(SpecModel):
 
 
 class FeatureView(SpecModel):
-    entities: list[str] = Field(default_factory=list, description="Entity keys the view is joined on.")
+    entities: list[str] = Field(default_factory=empty_list, description="Entity keys the view is joined on.")
     timestamp_field: str | None = Field(None, description="Event-time column; required for point-in-time joins.")
     ttl: Duration | None = Field(None, description="How long a feature value stays valid.")
 
 
 class Features(SpecModel):
     store: Literal["feast", "none"] = Field("none", description="Feature store in use.")
-    views: dict[Name, FeatureView] = Field(default_factory=dict, description="Feature views by name.")
+    views: dict[Name, FeatureView] = Field(default_factory=empty_dict, description="Feature views by name.")

@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from .base import SpecModel
+from .base import SpecModel, empty_dict, empty_list
 
 Severity = Literal["error", "warning", "info"]
 
@@ -16,8 +16,8 @@ class Ignore(SpecModel):
 
 
 class LintConfig(SpecModel):
-    disable: list[str] = Field(default_factory=list, description="Rule codes to turn off.")
-    severity: dict[str, Severity] = Field(default_factory=dict, description="Per-rule severity overrides.")
-    options: dict[str, Any] = Field(default_factory=dict,
+    disable: list[str] = Field(default_factory=empty_list, description="Rule codes to turn off.")
+    severity: dict[str, Severity] = Field(default_factory=empty_dict, description="Per-rule severity overrides.")
+    options: dict[str, Any] = Field(default_factory=empty_dict,
                                     description="Rule thresholds (validated by the rules' option models).")
-    ignore: list[Ignore] = Field(default_factory=list, description="Justified ignores of single findings.")
+    ignore: list[Ignore] = Field(default_factory=empty_list, description="Justified ignores of single findings.")

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import Name, SpecModel, VersionText
+from .base import Name, SpecModel, VersionText, empty_list
 from .units import Quantity
 
 ModelFormat = Literal["sklearn", "xgboost", "lightgbm", "pytorch", "onnx", "huggingface", "triton", "mlflow", "custom"]
@@ -26,7 +26,7 @@ class Model(SpecModel):
     size: Quantity | None = Field(None, description="Artifact size: cold-start and cache rules use it.")
     gpu_memory: Quantity | None = Field(None, description="Peak GPU memory when serving, if it uses a GPU.")
     preprocessing: Name | None = Field(None, description="The preprocessing artifact it was trained with.")
-    features: list[Name] = Field(default_factory=list, description="Feature views it reads.")
+    features: list[Name] = Field(default_factory=empty_list, description="Feature views it reads.")
     lineage: Lineage | None = Field(None, description="Lineage, when the registry's version tags do not carry it.")
 
     @model_validator(mode="after")

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import Name, Number, SpecModel
+from .base import Name, Number, SpecModel, empty_list
 from .pipelines import check_cron
 from .units import Duration, Percentage
 
@@ -78,7 +78,7 @@ class AlertRouting(SpecModel):
 
 class Monitor(SpecModel):
     slo: Slo | None = Field(None, description="Service-level objectives.")
-    business: list[BusinessMetric] = Field(default_factory=list, description="Business metrics with bounds.")
+    business: list[BusinessMetric] = Field(default_factory=empty_list, description="Business metrics with bounds.")
     drift: Drift | None = Field(None, description="Drift check.")
     ground_truth: GroundTruth | None = Field(None, description="Label delay and performance estimation.")
     data_quality: DataQuality | None = Field(None, description="Upstream data checks; drift alerts hold while they fail.")

@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from .base import SpecModel
+from .base import SpecModel, empty_list
 
 
 class MigSharing(SpecModel):
@@ -92,7 +92,7 @@ class NodePool(SpecModel):
     sharing: Sharing = Field(default_factory=Sharing, description="exclusive | {mig: {profile|layout}} | {time_slicing: {replicas}} | {mps: {replicas}}.")
     capacity: Literal["on-demand", "spot"] = Field("on-demand", description="Capacity type of the nodes.")
     nodes: NodeCount = Field(description="Node count bounds {min, max}.")
-    instance_types: list[str] = Field(default_factory=list, description="Cloud instance types (optional).")
+    instance_types: list[str] = Field(default_factory=empty_list, description="Cloud instance types (optional).")
     taint: bool = Field(True, description="GPU nodes repel pods that do not ask for a GPU.")
 
     @field_validator("accelerator")

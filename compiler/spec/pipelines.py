@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from .base import Name, SpecModel
+from .base import Name, SpecModel, empty_dict, empty_list
 from .resources import Resources
 from .units import Duration
 
@@ -30,8 +30,8 @@ class FeatureRead(SpecModel):
 
 class Step(SpecModel):
     command: list[str] = Field(min_length=1, description="Command to run in the pipeline's runtime image.")
-    args: list[str] = Field(default_factory=list, description="Extra arguments.")
-    after: list[Name] = Field(default_factory=list, description="Steps that must finish first (DAG edges).")
+    args: list[str] = Field(default_factory=empty_list, description="Extra arguments.")
+    after: list[Name] = Field(default_factory=empty_list, description="Steps that must finish first (DAG edges).")
     runtime: Name | None = Field(None, description="Runtime for this step (default: the pipeline's).")
     preprocessing: Name | None = Field(None, description="Preprocessing artifact the step applies.")
     features: FeatureRead | None = Field(None, description="Feature views the step reads and how they are joined.")
@@ -39,7 +39,7 @@ class Step(SpecModel):
     timeout: Duration | None = Field(None, description="Deadline of the step (activeDeadlineSeconds).")
     retries: int = Field(0, ge=0, le=20, description="Retries on failure.")
     registers: Name | None = Field(None, description="Model this step registers new versions of.")
-    env: dict[str, str] = Field(default_factory=dict, description="Environment variables (no secrets).")
+    env: dict[str, str] = Field(default_factory=empty_dict, description="Environment variables (no secrets).")
 
 
 class Pipeline(SpecModel):

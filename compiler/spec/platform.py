@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import Name, Number, SecretRef, SpecModel
+from .base import Name, Number, SecretRef, SpecModel, empty_dict
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -20,7 +20,7 @@ class Metadata(SpecModel):
     name: Name = Field(description="Name of the system: the prefix of every generated resource name.")
     namespace: Name = Field(description="Kubernetes namespace the system runs in.")
     owner: Name | None = Field(None, description="Owning team: becomes a label and the default alert receiver.")
-    labels: dict[str, str] = Field(default_factory=dict, description="Labels added to every generated resource.")
+    labels: dict[str, str] = Field(default_factory=empty_dict, description="Labels added to every generated resource.")
 
     @field_validator("labels")
     @classmethod
@@ -71,7 +71,7 @@ class Receiver(SpecModel):
 
 
 class Alerts(SpecModel):
-    receivers: dict[Name, Receiver] = Field(default_factory=dict, description="Alert receivers by name.")
+    receivers: dict[Name, Receiver] = Field(default_factory=empty_dict, description="Alert receivers by name.")
 
 
 class Platform(SpecModel):
@@ -87,5 +87,5 @@ class Platform(SpecModel):
         "standard", description="KServe deployment mode: standard (plain Deployments) or knative (serverless).")
     alerts: Alerts = Field(default_factory=Alerts, description="Where alerts go.")
     prices: dict[str, Annotated[Number, Field(ge=0)]] = Field(
-        default_factory=dict, description="Hourly USD prices overriding the built-in table: per GPU for an "
+        default_factory=empty_dict, description="Hourly USD prices overriding the built-in table: per GPU for an "
                                           "accelerator key (a100-80gb), per node for an instance type.")

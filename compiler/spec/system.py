@@ -5,7 +5,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from .artifacts import Features, Preprocessing, Runtime
-from .base import Name, SpecModel
+from .base import Name, SpecModel, empty_dict
 from .lint_config import LintConfig
 from .models import Model
 from .monitoring import Monitor
@@ -24,16 +24,16 @@ class Spec(SpecModel):
     kind: Literal["System"] = Field(description="Always System.")
     metadata: Metadata = Field(description="Name, namespace, owner and labels of the system.")
     platform: Platform = Field(default_factory=Platform, description="Where the system runs.")
-    runtimes: dict[Name, Runtime] = Field(default_factory=dict, description="Container images per role.")
-    preprocessing: dict[Name, Preprocessing] = Field(default_factory=dict,
+    runtimes: dict[Name, Runtime] = Field(default_factory=empty_dict, description="Container images per role.")
+    preprocessing: dict[Name, Preprocessing] = Field(default_factory=empty_dict,
                                                      description="Versioned preprocessing artifacts.")
     features: Features = Field(default_factory=Features, description="Feature store views.")
-    models: dict[Name, Model] = Field(default_factory=dict, description="Registered models and version choice.")
-    node_pools: dict[Name, NodePool] = Field(default_factory=dict, description="GPU and CPU node pools.")
-    pipelines: dict[Name, Pipeline] = Field(default_factory=dict, description="Training pipelines (DAGs).")
-    serving: dict[Name, Endpoint] = Field(default_factory=dict, description="Online endpoints.")
-    monitoring: dict[Name, Monitor] = Field(default_factory=dict, description="Monitoring, keyed by endpoint.")
+    models: dict[Name, Model] = Field(default_factory=empty_dict, description="Registered models and version choice.")
+    node_pools: dict[Name, NodePool] = Field(default_factory=empty_dict, description="GPU and CPU node pools.")
+    pipelines: dict[Name, Pipeline] = Field(default_factory=empty_dict, description="Training pipelines (DAGs).")
+    serving: dict[Name, Endpoint] = Field(default_factory=empty_dict, description="Online endpoints.")
+    monitoring: dict[Name, Monitor] = Field(default_factory=empty_dict, description="Monitoring, keyed by endpoint.")
     environments: dict[Name, dict[str, Any]] = Field(
-        default_factory=dict, description="Overlays by environment name, deep-merged onto the base by --env: "
-                                          "mappings merge, lists replace, null removes.")
+        default_factory=empty_dict, description="Overlays by environment name, deep-merged onto the base by --env: "
+                                                "mappings merge, lists replace, null removes.")
     lint: LintConfig = Field(default_factory=LintConfig, description="Lint configuration.")
