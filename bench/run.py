@@ -113,6 +113,8 @@ def bench_precommit(rounds: int) -> dict:
     try:
         hook = str(precommit_install())
         commands["mlops lint (hook install)"] = [hook, "lint", str(EXAMPLE)]
+        # What the `mlops-lint` hook of .pre-commit-hooks.yaml runs: the base and every environment.
+        commands["mlops lint --all-envs (hook install)"] = [hook, "lint", "--all-envs", str(EXAMPLE)]
         commands["mlops validate (hook install)"] = [hook, "validate", str(EXAMPLE)]
     except Skip as skip:
         lint_missing = str(skip)
@@ -129,7 +131,8 @@ def bench_precommit(rounds: int) -> dict:
     result = {"rounds": rounds, "series": _series_json(series), "ratios": {}, "bars": [], "note": lint_missing}
     # What a pre-commit user waits for is the hook's own install; without it, the development venv.
     binding = "mlops lint (hook install)" if "mlops lint (hook install)" in series else "mlops lint"
-    for ours in ("mlops lint (hook install)", "mlops validate (hook install)", "mlops lint", "mlops validate"):
+    for ours in ("mlops lint (hook install)", "mlops lint --all-envs (hook install)",
+                 "mlops validate (hook install)", "mlops lint", "mlops validate"):
         if ours not in series:
             continue
         for theirs, bar in (("yamllint", 1.5), ("check-jsonschema", 1.0)):
