@@ -88,4 +88,4 @@ class Platform(SpecModel):
     alerts: Alerts = Field(default_factory=Alerts, description="Where alerts go.")
     prices: dict[str, Annotated[Number, Field(ge=0)]] = Field(
         default_factory=empty_dict, description="Hourly USD prices overriding the built-in table: per GPU for an "
-                                          "accelerator key (a100-80gb), per node for an instance type.")
+                                                "accelerator key (a100-80gb), per node for an instance type.")
