@@ -31,5 +31,16 @@ BUDGETS = (
 
 
 def resource_name(system: str, key: str, suffix: str = "") -> str:
-    """`<system>-<key><suffix>`: the one way generated names are formed."""
+    """`<system>-<key><suffix>`: the one way namespaced generated names are formed."""
     return f"{system}-{key}{suffix}"
+
+
+def cluster_resource_name(system: str, env: str | None, key: str, suffix: str = "") -> str:
+    """`<system>-<env>-<key><suffix>` (`<system>-<key><suffix>` for the base): cluster-scoped objects.
+
+    Namespaced objects are kept apart by the namespace; cluster-scoped ones (NodePools,
+    EC2NodeClasses, model caches) and the GPU Operator's shared ConfigMaps are not, so two
+    environments of one system in one cluster would overwrite each other without the environment
+    in the name.
+    """
+    return resource_name(system, f"{env}-{key}" if env else key, suffix)

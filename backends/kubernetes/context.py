@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from compiler.naming import resource_name
+from compiler.naming import cluster_resource_name, resource_name
 from compiler.spec import Spec
 
 if TYPE_CHECKING:
@@ -65,7 +65,12 @@ class Context:
         return self.spec.metadata.namespace
 
     def name(self, key: str, suffix: str = "") -> str:
+        """The name of a namespaced object: `<system>-<key><suffix>`."""
         return resource_name(self.system, key, suffix)
+
+    def cluster_name(self, key: str, suffix: str = "") -> str:
+        """The name of a cluster-scoped object (or a key shared cluster-wide): carries the environment."""
+        return cluster_resource_name(self.system, self.env, key, suffix)
 
     def service_account(self, role: str) -> str:
         return self.name(role)
