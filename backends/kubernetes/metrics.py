@@ -10,9 +10,6 @@
 """
 from __future__ import annotations
 
-#: Where the retraining gate and KEDA reach Prometheus (the Prometheus Operator's governing service).
-PROMETHEUS_URL = "http://prometheus-operated.monitoring.svc:9090"
-
 LATENCY_BUCKETS = "request_predict_seconds_bucket"
 REQUESTS = "http_requests_total"
 INFLIGHT = "http_requests_in_flight"

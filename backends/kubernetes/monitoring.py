@@ -279,7 +279,7 @@ def gate_config(ctx: Context, endpoint: str, monitor: Monitor) -> dict:
     return {
         "namespace": ctx.namespace, "endpoint": endpoint, "pipeline": retraining.pipeline,
         "workflow_template": template_name(ctx, retraining.pipeline),
-        "prometheus_url": m.PROMETHEUS_URL,
+        "prometheus_url": ctx.spec.platform.prometheus.url,
         "triggers": triggers,
         "cooldown_seconds": seconds(retraining.cooldown) if retraining.cooldown else None,
         "max_monthly_cost_usd": budget, "estimated_run_cost_usd": cost, "max_runs_per_month": max_runs,

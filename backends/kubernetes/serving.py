@@ -22,7 +22,7 @@ from compiler.spec.units import Quantity
 
 from .context import Context, ModelRef
 from .labels import DOMAIN, ENDPOINT_LABEL, NODE_POOL_LABEL, metadata, model_annotations, obj, selector_labels
-from .metrics import DCGM_GPU_UTIL, INFLIGHT, PROMETHEUS_URL, REQUESTS, dcgm_series, predictor_pods
+from .metrics import DCGM_GPU_UTIL, INFLIGHT, REQUESTS, dcgm_series, predictor_pods
 from .pods import (container_resources, container_security_context, image_pull_policy, node_selector,
                    pod_security_context, tmp_mount, tmp_volume, tolerations)
 from .units import probe_failure_threshold
@@ -108,7 +108,7 @@ def _autoscaling(ctx: Context, name: str, endpoint: Endpoint) -> tuple[dict, dic
     }.get(scale.metric, f"sum({INFLIGHT}{{{pods}}})")
     target_type = "Value" if scale.metric == "gpu_utilization" else "AverageValue"
     metric = {"type": "External", "external": {
-        "metric": {"backend": "prometheus", "serverAddress": PROMETHEUS_URL, "query": query},
+        "metric": {"backend": "prometheus", "serverAddress": ctx.spec.platform.prometheus.url, "query": query},
         "target": {"type": target_type, ("value" if target_type == "Value" else "averageValue"): str(target)},
     }}
     annotations = {} if knative else {"serving.kserve.io/autoscalerClass": "keda"}

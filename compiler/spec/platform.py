@@ -16,6 +16,27 @@ def expand_env(text: str) -> str:
     return _ENV_REF.sub(lambda m: os.environ.get(m[1]) or (m[2] if m[2] is not None else ""), text)
 
 
+def check_labels(labels: dict[str, str]) -> dict[str, str]:
+    """Kubernetes label syntax for every key and value (metadata.labels, the labels Prometheus selects by)."""
+    for key, value in labels.items():
+        name = key.rsplit("/", 1)[-1]
+        if not re.fullmatch(r"([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]", name) or len(key) > 253:
+            raise ValueError(f"label key {key!r} is not a valid Kubernetes label key")
+        if not re.fullmatch(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?", value) or len(value) > 63:
+            raise ValueError(f"label value {value!r} (of {key}) is not a valid Kubernetes label value: "
+                             "at most 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric")
+    return labels
+
+
+def check_service_url(url: str) -> str:
+    """An in-cluster HTTP(S) endpoint: a scheme, a host, no credentials, nothing that is not a URL."""
+    match = re.fullmatch(r"(https?)://([A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?)(:[0-9]{1,5})?(/[-A-Za-z0-9._~/]*)?", url)
+    if not match:
+        raise ValueError(f"{url!r} is not an http(s) URL of a service: write e.g. "
+                         "http://prometheus-operated.monitoring.svc:9090 (no credentials, no query)")
+    return url
+
+
 class Metadata(SpecModel):
     name: Name = Field(description="Name of the system: the prefix of every generated resource name.")
     namespace: Name = Field(description="Kubernetes namespace the system runs in.")
@@ -25,14 +46,7 @@ class Metadata(SpecModel):
     @field_validator("labels")
     @classmethod
     def _label_syntax(cls, labels: dict[str, str]) -> dict[str, str]:
-        for key, value in labels.items():
-            name = key.rsplit("/", 1)[-1]
-            if not re.fullmatch(r"([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]", name) or len(key) > 253:
-                raise ValueError(f"label key {key!r} is not a valid Kubernetes label key")
-            if not re.fullmatch(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?", value) or len(value) > 63:
-                raise ValueError(f"label value {value!r} (of {key}) is not a valid Kubernetes label value: "
-                                 "at most 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric")
-        return labels
+        return check_labels(labels)
 
 
 class MlflowSettings(SpecModel):
@@ -74,6 +88,35 @@ class Alerts(SpecModel):
     receivers: dict[Name, Receiver] = Field(default_factory=empty_dict, description="Alert receivers by name.")
 
 
+class PrometheusSettings(SpecModel):
+    """Where the cluster's Prometheus, Pushgateway and Alertmanager are, and how they pick up objects."""
+
+    url: str = Field("http://prometheus-operated.monitoring.svc:9090",
+                     description="Prometheus HTTP API that KEDA scalers and the retraining gate query "
+                                 "(default: the Prometheus Operator's governing service in `monitoring`).")
+    pushgateway: str = Field("http://prometheus-pushgateway.monitoring.svc:9091",
+                             description="Pushgateway the drift and performance-estimation jobs push their "
+                                         "metrics to; the generated monitoring scrapes it.")
+    selector_labels: dict[str, str] = Field(
+        default_factory=empty_dict,
+        description="Labels your Prometheus selects PodMonitors, ServiceMonitors and PrometheusRules by "
+                    "(kube-prometheus-stack: `{release: <its release name>}`); added to those objects.")
+    alertmanager_selector_labels: dict[str, str] = Field(
+        default_factory=empty_dict,
+        description="Labels your Alertmanager selects AlertmanagerConfig objects by "
+                    "(`alertmanagerConfigSelector`); added to them.")
+
+    @field_validator("url", "pushgateway")
+    @classmethod
+    def _service_url(cls, url: str) -> str:
+        return check_service_url(url)
+
+    @field_validator("selector_labels", "alertmanager_selector_labels")
+    @classmethod
+    def _label_syntax(cls, labels: dict[str, str]) -> dict[str, str]:
+        return check_labels(labels)
+
+
 class Platform(SpecModel):
     cloud: Literal["aws", "gcp", "azure", "generic"] = Field(
         "generic", description="Node-pool flavour: aws emits Karpenter NodePools; generic only the GPU "
@@ -86,6 +129,8 @@ class Platform(SpecModel):
     serving_mode: Literal["standard", "knative"] = Field(
         "standard", description="KServe deployment mode: standard (plain Deployments) or knative (serverless).")
     alerts: Alerts = Field(default_factory=Alerts, description="Where alerts go.")
+    prometheus: PrometheusSettings = Field(default_factory=PrometheusSettings,
+                                           description="The cluster's Prometheus, Pushgateway and Alertmanager.")
     prices: dict[str, Annotated[Number, Field(ge=0)]] = Field(
         default_factory=empty_dict, description="Hourly USD prices overriding the built-in table: per GPU for an "
                                                 "accelerator key (a100-80gb), per node for an instance type.")
