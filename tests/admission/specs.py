@@ -1,0 +1,75 @@
+"""The compiles the admission kit runs on: every spec the tests compile, as `Objects` per compile.
+
+- the example, in the base and every environment, without a lock and with the fixed test lock
+  (which has previous versions, so canaries and rollback files are exercised);
+- every focused spec under tests/cases/, in the base and every environment;
+- every lint-case spec (tests/lint/cases/<CODE>.yaml) that validates.
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from compiler.checked_spec import check_bytes
+from compiler.diagnostics import SpecError
+from compiler.overlays import environment_names
+from tests.compile_support import CASES, EXAMPLE, example_lock
+
+from . import Objects
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+LINT_CASES = sorted((REPO_ROOT / "tests" / "lint" / "cases").glob("*.yaml"))
+
+
+def compile_text(text: str, path: str = "mlops.yaml", env: str | None = None, lock=None) -> Objects:
+    """Every object (manifests and rollback files) one spec text compiles to, for one environment."""
+    from backends.kubernetes import lower_files
+
+    checked = check_bytes(text.encode("utf-8"), path, env)
+    files = lower_files(checked, lock)
+    return Objects([obj for objects in files.values() for obj in objects],
+                   label=f"{path} ({env or 'base'})")
+
+
+def _environments(text: str, path: str) -> list[str | None]:
+    from compiler.loader import load_bytes
+
+    return [None, *environment_names(load_bytes(text.encode("utf-8"), path).data)]
+
+
+@functools.cache
+def compiles() -> tuple[tuple[str, str, str | None, bool], ...]:
+    """(id, spec text, env, with lock) of every compile the kit checks."""
+    found: list[tuple[str, str, str | None, bool]] = []
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for env in _environments(text, str(EXAMPLE)):
+        for locked in (False, True):
+            found.append((f"example-{env or 'base'}{'-locked' if locked else ''}", text, env, locked))
+    for path in CASES:
+        text = path.read_text(encoding="utf-8")
+        for env in _environments(text, str(path)):
+            found.append((f"case-{path.stem}-{env or 'base'}", text, env, False))
+    yaml = YAML(typ="safe")
+    for path in LINT_CASES:
+        fixture = yaml.load(path.read_text(encoding="utf-8"))
+        for name, case in (fixture.get("cases") or {}).items():
+            spec = case.get("spec")
+            if not isinstance(spec, str):
+                continue
+            try:
+                check_bytes(spec.encode("utf-8"), "mlops.yaml")
+            except SpecError:
+                continue  # a case about an invalid spec compiles nothing
+            found.append((f"lint-{path.stem}-{name}", spec, None, False))
+    return tuple(found)
+
+
+def objects_of(compile_id: str) -> Objects:
+    for identifier, text, env, locked in compiles():
+        if identifier == compile_id:
+            lock = example_lock() if locked else None
+            return compile_text(text, f"{identifier}.yaml" if not identifier.startswith("example") else str(EXAMPLE),
+                                env, lock)
+    raise KeyError(compile_id)
