@@ -128,7 +128,7 @@ def _business_rules(ctx: Context, endpoint: str, monitor: Monitor) -> list[dict]
 
 
 def _model_quality_rules(ctx: Context, endpoint: str, monitor: Monitor) -> list[dict]:
-    labels = m.endpoint_labels(ctx.namespace, endpoint)
+    labels = m.endpoint_labels(ctx.system, endpoint)
     rules = []
     quality = monitor.data_quality
     held = f" unless on() (min({m.DATA_QUALITY_PASSED}{{{labels}}}) == 0)" if quality else ""
@@ -143,7 +143,7 @@ def _model_quality_rules(ctx: Context, endpoint: str, monitor: Monitor) -> list[
                            f"{endpoint}: input data breaks its contract", spec_path=f"monitoring.{endpoint}.data_quality"))
         if quality.freshness is not None:
             rules.append(_rule(ctx, endpoint, monitor, "InputDataStale",
-                               f"max({m.DATA_FRESHNESS}{{{labels}}}) > {seconds(quality.freshness)}",
+                               f"time() - max({m.DATA_NEWEST_TIMESTAMP}{{{labels}}}) > {seconds(quality.freshness)}",
                                f"{endpoint}: newest input data older than {quality.freshness.text}",
                                spec_path=f"monitoring.{endpoint}.data_quality.freshness"))
     drop = monitor.retraining.when.performance_drop if monitor.retraining else None
@@ -208,8 +208,8 @@ def drift_config(ctx: Context, endpoint: str, monitor: Monitor) -> dict:
             "contract": quality.contract,
             "freshness_seconds": seconds(quality.freshness) if quality.freshness else None},
         "metrics": {"drift_score": m.DRIFT_SCORE, "data_quality_passed": m.DATA_QUALITY_PASSED,
-                    "data_freshness_seconds": m.DATA_FRESHNESS,
-                    "labels": {"namespace": ctx.namespace, "endpoint": endpoint}},
+                    "data_newest_timestamp_seconds": m.DATA_NEWEST_TIMESTAMP, "last_success": m.LAST_SUCCESS,
+                    "labels": {m.SYSTEM_LABEL: ctx.system, m.ENDPOINT_LABEL: endpoint}},
     }
 
 
@@ -266,7 +266,7 @@ def run_cost(ctx: Context, pipeline_name: str) -> float:
 
 def gate_config(ctx: Context, endpoint: str, monitor: Monitor) -> dict:
     retraining = monitor.retraining
-    labels = m.endpoint_labels(ctx.namespace, endpoint)
+    labels = m.endpoint_labels(ctx.system, endpoint)
     triggers = {}
     if retraining.when.drift_above is not None:
         triggers["drift"] = {"query": f"max({m.DRIFT_SCORE}{{{labels}}})", "above": retraining.when.drift_above}

@@ -2113,7 +2113,7 @@ declared['prometheusrule/fraud-ml/fraud-fraud-api'] = k8s.apiextensions.CustomRe
                 'rules': [
                     {
                         'alert': 'DriftScoreHigh',
-                        'expr': 'max(mlops_drift_score{namespace="fraud-ml", endpoint="fraud-api"}) > 0.2 unless on() (min(mlops_data_quality_passed{namespace="fraud-ml", endpoint="fraud-api"}) == 0)',
+                        'expr': 'max(mlops_drift_score{mlops_system="fraud", mlops_endpoint="fraud-api"}) > 0.2 unless on() (min(mlops_data_quality_passed{mlops_system="fraud", mlops_endpoint="fraud-api"}) == 0)',
                         'labels': {
                             'endpoint': 'fraud-api',
                             'receiver': 'pagerduty-risk',
@@ -2127,7 +2127,7 @@ declared['prometheusrule/fraud-ml/fraud-fraud-api'] = k8s.apiextensions.CustomRe
                     },
                     {
                         'alert': 'DataQualityFailing',
-                        'expr': 'min(mlops_data_quality_passed{namespace="fraud-ml", endpoint="fraud-api"}) == 0',
+                        'expr': 'min(mlops_data_quality_passed{mlops_system="fraud", mlops_endpoint="fraud-api"}) == 0',
                         'for': '5m',
                         'labels': {
                             'endpoint': 'fraud-api',
@@ -2142,7 +2142,7 @@ declared['prometheusrule/fraud-ml/fraud-fraud-api'] = k8s.apiextensions.CustomRe
                     },
                     {
                         'alert': 'InputDataStale',
-                        'expr': 'max(mlops_data_freshness_seconds{namespace="fraud-ml", endpoint="fraud-api"}) > 7200',
+                        'expr': 'time() - max(mlops_data_newest_timestamp_seconds{mlops_system="fraud", mlops_endpoint="fraud-api"}) > 7200',
                         'for': '5m',
                         'labels': {
                             'endpoint': 'fraud-api',
@@ -2157,7 +2157,7 @@ declared['prometheusrule/fraud-ml/fraud-fraud-api'] = k8s.apiextensions.CustomRe
                     },
                     {
                         'alert': 'ModelPerformanceDrop',
-                        'expr': 'max(mlops_estimated_performance_drop_ratio{namespace="fraud-ml", endpoint="fraud-api"}) > 0.05',
+                        'expr': 'max(mlops_estimated_performance_drop_ratio{mlops_system="fraud", mlops_endpoint="fraud-api"}) > 0.05',
                         'for': '5m',
                         'labels': {
                             'endpoint': 'fraud-api',
@@ -2248,13 +2248,14 @@ declared['configmap/fraud-ml/fraud-fraud-api-drift'] = k8s.core.v1.ConfigMap(
             '  ],\n'
             '  "method": "psi",\n'
             '  "metrics": {\n'
-            '    "data_freshness_seconds": "mlops_data_freshness_seconds",\n'
+            '    "data_newest_timestamp_seconds": "mlops_data_newest_timestamp_seconds",\n'
             '    "data_quality_passed": "mlops_data_quality_passed",\n'
             '    "drift_score": "mlops_drift_score",\n'
             '    "labels": {\n'
-            '      "endpoint": "fraud-api",\n'
-            '      "namespace": "fraud-ml"\n'
-            '    }\n'
+            '      "mlops_endpoint": "fraud-api",\n'
+            '      "mlops_system": "fraud"\n'
+            '    },\n'
+            '    "last_success": "mlops_monitor_last_success_timestamp_seconds"\n'
             '  },\n'
             '  "model": {\n'
             '    "registry_name": "fraud-xgb",\n'
@@ -2419,11 +2420,11 @@ declared['configmap/fraud-ml/fraud-fraud-api-retrain-gate'] = k8s.core.v1.Config
             '  "triggers": {\n'
             '    "drift": {\n'
             '      "above": 0.3,\n'
-            '      "query": "max(mlops_drift_score{namespace=\\"fraud-ml\\", endpoint=\\"fraud-api\\"})"\n'
+            '      "query": "max(mlops_drift_score{mlops_system=\\"fraud\\", mlops_endpoint=\\"fraud-api\\"})"\n'
             '    },\n'
             '    "performance": {\n'
             '      "above": 0.05,\n'
-            '      "query": "max(mlops_estimated_performance_drop_ratio{namespace=\\"fraud-ml\\", endpoint=\\"fraud-api\\"})"\n'
+            '      "query": "max(mlops_estimated_performance_drop_ratio{mlops_system=\\"fraud\\", mlops_endpoint=\\"fraud-api\\"})"\n'
             '    }\n'
             '  },\n'
             '  "workflow_template": "fraud-train-fraud"\n'
