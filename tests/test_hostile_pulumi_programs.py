@@ -23,6 +23,7 @@ from backends.pulumi.init_project import PROGRAM_HEADER
 from compiler.cli import main
 from tests.conftest import REPO_ROOT
 from tests.pulumi_mocks import assert_registers_the_manifests, manifest_objects, run_program_file
+from tests.test_pulumi_programs import _all_lists
 
 HOSTILE = REPO_ROOT / "tests" / "pulumi_cases" / "hostile-strings.yaml"
 MARKER = "MLOPS_PWNED"
@@ -97,19 +98,9 @@ def test_the_emitted_program_runs_nothing_from_the_spec_or_its_name(name, string
     assert_registers_the_manifests(run, manifest_objects(build))
     command = yaml.safe_load(spec.read_text(encoding="utf-8"))["pipelines"]["nightly"]["steps"]["run"]["command"]
     template = next(r.inputs for r in run.mocks.kubernetes_objects if r.inputs["kind"] == "WorkflowTemplate")
-    assert command in list(_lists(template))  # every payload registered verbatim, as data
+    assert command in list(_all_lists(template))  # every payload registered verbatim, as data
     description = yaml.safe_load((build / "pulumi" / "Pulumi.yaml").read_text(encoding="utf-8"))["description"]
     assert name in description  # JSON-quoted in YAML: the same text, not YAML syntax
-
-
-def _lists(value):
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _lists(item)
-    elif isinstance(value, list):
-        yield value
-        for item in value:
-            yield from _lists(item)
 
 
 @pytest.mark.parametrize("name", NAMES, ids=range(len(NAMES)))
