@@ -198,9 +198,9 @@ def test_a_fence_is_never_closed_from_inside(lines) -> None:
     assert html.count("<pre") == 1 and html.rstrip().endswith("<p>after</p>"), html
 
 
-def test_the_plan_of_a_hostile_spec_lock_and_ref(tmp_path, capsys) -> None:
-    """End to end: a spec whose keys, values and schedule, a lock whose URIs and lineage, and a base
-    ref that carry attacks, planned through the CLI."""
+def test_the_plan_of_a_hostile_spec_and_ref(tmp_path, capsys) -> None:
+    """End to end: a spec whose env keys and values and a base ref (a git tag) carry attacks, planned
+    through the CLI (lock fields, lineage and lint messages are in `hostile_plan` above)."""
     import subprocess
 
     from compiler.cli import main
@@ -230,4 +230,3 @@ def test_the_plan_of_a_hostile_spec_lock_and_ref(tmp_path, capsys) -> None:
     out = capsys.readouterr().out
     assert "Spec changes" in out and "evil.example" in out and "octocat" in out  # the attacks are shown, as text
     assert_only_the_plans_own_elements(out)
-    return out
