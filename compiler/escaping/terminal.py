@@ -44,12 +44,6 @@ def line(value: object) -> str:
     return shown
 
 
-def lines(value: str) -> str:
-    """Several lines (a diff, a report): each made safe by `line`; the line breaks kept."""
-    parts = value.split("\n")
-    return "\n".join(line(part) for part in parts)
-
-
 def json_dumps(value: Any, **options: Any) -> str:
     """JSON that is also safe to print: hidden characters inside strings as `\\u` escapes, `##[` broken.
 
