@@ -15,7 +15,7 @@ import sys
 # more and more often as they pile up (compile at 1000 endpoints: 9.3 s -> 7.0 s with this).
 gc.set_threshold(100_000, 50, 100)
 from . import pydantic_plugins
-from .diagnostics import SpecError, UsageError
+from .diagnostics import SpecError, UsageError, report
 
 # pydantic scans every installed package's entry points for plugins on first validation; the CLI
 # uses none (a user who wants one can still set PYDANTIC_DISABLE_PLUGINS).
@@ -71,11 +71,10 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_USAGE
         return args.run(args)
     except SpecError as error:
-        for diagnostic in error.diagnostics:
-            print(diagnostic.render(), file=sys.stderr)
+        report(error)
         return EXIT_INVALID
     except UsageError as error:
-        print(f"mlops: error: {error}", file=sys.stderr)
+        report(error)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
@@ -84,8 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # never show a user a traceback; MLOPS_DEBUG=1 shows it for us
         if os.environ.get("MLOPS_DEBUG"):
             raise
-        print(f"mlops: internal error: {type(error).__name__}: {error} (rerun with MLOPS_DEBUG=1 and report it)",
-              file=sys.stderr)
+        from .escaping import terminal
+
+        print(f"mlops: internal error: {type(error).__name__}: {terminal.text(error)} (rerun with MLOPS_DEBUG=1 "
+              "and report it)", file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -103,12 +104,9 @@ def entry() -> int:
 
 
 def _version() -> str:
-    try:
-        from importlib.metadata import version
+    from .distribution import version
 
-        return version("mlops")
-    except Exception:
-        return "unknown"
+    return version("unknown")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,9 +27,15 @@ class Diagnostic:
     severity: str = "error"
 
     def render(self) -> str:
-        text = f"{self.position}: {self.severity}: {self.message}"
+        """`file:line:col: severity: message` and a `help:` line, safe for a terminal or CI log: the
+        message and hint may quote the spec (keys with newlines, escape sequences), so they go through
+        `escaping.terminal`, and a file named `::error::x` cannot start a workflow command."""
+        from .escaping import terminal
+
+        text = f"{terminal.path(self.position.file)}:{self.position.line}:{self.position.col}: {self.severity}: " \
+               f"{terminal.text(self.message)}"
         if self.hint:
-            text += f"\n  help: {self.hint}"
+            text += f"\n  help: {terminal.text(self.hint)}"
         return text
 
 
@@ -45,6 +51,23 @@ class SpecError(Exception):
 
 class UsageError(Exception):
     """Bad command-line use or an I/O problem (exit code 2)."""
+
+    def render(self) -> str:
+        """The `mlops: error: ...` line; the message names paths, refs and values from the user or the spec."""
+        from .escaping import terminal
+
+        return f"mlops: error: {terminal.text(self)}"
+
+
+def report(error: SpecError | UsageError) -> None:
+    """Print an error the way every command does: each diagnostic, or the usage error, on stderr."""
+    import sys
+
+    if isinstance(error, SpecError):
+        for diagnostic in error.diagnostics:
+            print(diagnostic.render(), file=sys.stderr)
+    else:
+        print(error.render(), file=sys.stderr)
 
 
 @dataclass

@@ -5,12 +5,14 @@ One small graph model (nodes, edges, clusters) with two writers, Mermaid (render
 Markdown) and Graphviz DOT. `mlops graph` draws the whole system; `mlops plan` draws the pipeline
 DAGs a change touches with the same writer. Identifiers are derived from spec names, which are
 DNS labels (`[a-z0-9-]`), so `-` → `_` with a kind prefix keeps them unique and valid in both
-languages; labels are escaped for each.
+languages; labels, which carry free text (schedules, profiles), go through `escaping.diagram`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from .escaping.diagram import dot_string, mermaid_label
 
 if TYPE_CHECKING:
     from .spec import Spec
@@ -76,15 +78,10 @@ def node_id(kind: str, *names: str) -> str:
 
 # --- writers ------------------------------------------------------------------------------------
 
-def _mermaid_label(text: str) -> str:
-    escaped = text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
-    return '"' + escaped.replace("\n", "<br/>") + '"'
-
-
 def _mermaid_node(node: Node) -> str:
     left, right = SHAPES[node.kind][0]
     css = f":::{node.css}" if node.css else ""
-    return f"{node.id}{left}{_mermaid_label(node.label)}{right}{css}"
+    return f"{node.id}{left}{mermaid_label(node.label)}{right}{css}"
 
 
 def to_mermaid(graph: Graph) -> str:
@@ -92,7 +89,7 @@ def to_mermaid(graph: Graph) -> str:
     lines = [f"flowchart {graph.direction}"]
     clustered = {node for cluster in graph.clusters for node in cluster.nodes}
     for cluster in graph.clusters:
-        lines.append(f"  subgraph {cluster.id}[{_mermaid_label(cluster.label)}]")
+        lines.append(f"  subgraph {cluster.id}[{mermaid_label(cluster.label)}]")
         lines += [f"    {_mermaid_node(graph.nodes[node])}" for node in cluster.nodes]
         lines.append("  end")
     lines += [f"  {_mermaid_node(node)}" for node in graph.nodes.values() if node.id not in clustered]
@@ -100,7 +97,7 @@ def to_mermaid(graph: Graph) -> str:
     for edge in graph.edges:
         arrow = arrows[edge.style]
         if edge.label:
-            label = _mermaid_label(edge.label).replace("|", "#124;")
+            label = mermaid_label(edge.label)
             lines.append(f"  {edge.source} {arrow}|{label}| {edge.target}")
         else:
             lines.append(f"  {edge.source} {arrow} {edge.target}")
@@ -109,17 +106,13 @@ def to_mermaid(graph: Graph) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _dot_text(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
 def to_dot(graph: Graph, name: str = "mlops") -> str:
     """A Graphviz digraph; edges to a cluster point at its first node with `lhead`."""
-    lines = [f"digraph {_dot_text(name)} {{", f"  rankdir={graph.direction};", "  compound=true;",
+    lines = [f"digraph {dot_string(name)} {{", f"  rankdir={graph.direction};", "  compound=true;",
              '  node [fontname="Helvetica" fontsize=11];', '  edge [fontname="Helvetica" fontsize=9];']
 
     def node_line(node: Node) -> str:
-        attributes = f"label={_dot_text(node.label)} shape={SHAPES[node.kind][1]}"
+        attributes = f"label={dot_string(node.label)} shape={SHAPES[node.kind][1]}"
         if node.kind == "endpoint":
             attributes += ' style="rounded"'
         if node.css:
@@ -130,7 +123,7 @@ def to_dot(graph: Graph, name: str = "mlops") -> str:
     heads = {cluster.id: cluster.nodes[0] for cluster in graph.clusters if cluster.nodes}
     for cluster in graph.clusters:
         lines.append(f"  subgraph cluster_{cluster.id} {{")
-        lines.append(f"    label={_dot_text(cluster.label)};")
+        lines.append(f"    label={dot_string(cluster.label)};")
         lines += [f"    {node_line(graph.nodes[node])}" for node in cluster.nodes]
         lines.append("  }")
     lines += [f"  {node_line(node)}" for node in graph.nodes.values() if node.id not in clustered]
@@ -143,7 +136,7 @@ def to_dot(graph: Graph, name: str = "mlops") -> str:
         if target in heads:
             target, attributes = heads[target], attributes + [f"lhead=cluster_{edge.target}"]
         if edge.label:
-            attributes.append(f"label={_dot_text(edge.label)}")
+            attributes.append(f"label={dot_string(edge.label)}")
         text = " ".join(attributes) + styles[edge.style]
         lines.append(f"  {source} -> {target}" + (f" [{text.strip()}]" if text.strip() else "") + ";")
     lines.append("}")

@@ -396,5 +396,7 @@ def require_mlflow() -> None:
     import importlib.util
 
     if importlib.util.find_spec("mlflow") is None:
+        from .distribution import install_command
+
         raise UsageError("this command talks to the MLflow registry and needs the mlflow extra: "
-                         "pip install 'mlops[mlflow]'")
+                         + install_command("mlflow"))

@@ -4,13 +4,18 @@ Why not a library: its output must not change with a library release, and ruamel
 emitter is slow for thousands of objects. This emitter writes block style, keeps dict order (order.py decides it),
 quotes every string a YAML 1.1 or 1.2 reader could take for something else (`true`, `on`, `8`,
 `1e3`, `0x1F`, `1:20`, dates), double-quotes anything unusual with explicit escapes, and writes
-multi-line text (scripts, embedded configs) as literal blocks. Output is a pure function of the
+multi-line text (scripts, embedded configs) as literal blocks. A reader sees every character a value
+holds: controls, bidi controls (U+202A-U+202E, U+2066-U+2069, U+200E/F, U+061C), zero-width and other
+hidden characters (`escaping.invisible`) are written as `\\u` escapes inside double quotes, and text
+holding one is never a literal block (where YAML has no escapes). Output is a pure function of the
 input: no timestamps, no hashing order, no platform line endings.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+
+from .escaping.invisible import hidden
 
 _PLAIN = re.compile(r"[A-Za-z0-9_./$][A-Za-z0-9_./@+=%:$ *-]*")
 # Scalars a YAML 1.1 (PyYAML, kubectl's go-yaml v2 heritage) or 1.2 reader resolves to non-strings.
@@ -33,8 +38,21 @@ def _escape(match: re.Match) -> str:
     return _NAMED_ESCAPES.get(char) or f"\\u{ord(char):04x}"
 
 
+def _escape_hidden(char: str) -> str:
+    code = ord(char)
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _has_hidden(text: str) -> bool:
+    """Whether `text` holds a hidden character outside ASCII (the regexes above cover ASCII and C1)."""
+    return not text.isascii() and any(ord(char) > 0x9f and hidden(char) for char in text)
+
+
 def quoted(text: str) -> str:
-    return '"' + _ESCAPE.sub(_escape, text) + '"'
+    escaped = _ESCAPE.sub(_escape, text)
+    if _has_hidden(escaped):
+        escaped = "".join(_escape_hidden(char) if ord(char) > 0x9f and hidden(char) else char for char in escaped)
+    return '"' + escaped + '"'
 
 
 def scalar(value) -> str:
@@ -62,7 +80,8 @@ def scalar(value) -> str:
 
 def _block(text: str) -> str | None:
     """The literal-block header (`|` or `|-`) when `text` can be written as one, else None."""
-    if "\n" not in text or text.startswith((" ", "\n")) or text.endswith("\n\n") or _BLOCK_UNSAFE.search(text):
+    if ("\n" not in text or text.startswith((" ", "\n")) or text.endswith("\n\n") or _BLOCK_UNSAFE.search(text)
+            or _has_hidden(text)):
         return None
     return "|" if text.endswith("\n") else "|-"
 

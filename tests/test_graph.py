@@ -66,7 +66,7 @@ def test_labels_are_escaped_for_both_languages():
     graph.add(Node("b", "back\\slash", "model"))
     graph.edges.append(Edge("a", "b", 'if "x" > 1 | y'))
     mermaid = to_mermaid(graph)
-    assert 'a["say #quot;hi#quot; #lt;b#gt; #amp; | x"]' in mermaid
+    assert 'a["say #quot;hi#quot; #lt;b#gt; #amp; #124; x"]' in mermaid
     assert '|"if #quot;x#quot; #gt; 1 #124; y"|' in mermaid
     dot = to_dot(graph)
     assert 'label="say \\"hi\\" <b> & | x"' in dot and 'label="back\\\\slash"' in dot

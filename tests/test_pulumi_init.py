@@ -29,11 +29,15 @@ def project(tmp_path):
 def test_init_writes_the_project_beside_the_spec(project) -> None:
     assert main(["init", str(project / "mlops.yaml")]) == 0
     assert sorted(p.name for p in project.iterdir()) == sorted(FILES + ["mlops.yaml", "mlops.lock"])
-    assert (project / "__main__.py").read_text() == "from backends.pulumi import deploy\ndeploy('mlops.yaml')\n"
+    assert (project / "__main__.py").read_text() == (
+        "# -*- coding: utf-8 -*-\n"
+        "# Scaffolded by `mlops init`: the Pulumi stack name selects the environment of the spec.\n"
+        "from backends.pulumi import deploy\ndeploy('mlops.yaml')\n")
     assert yaml.safe_load((project / "Pulumi.yaml").read_text())["runtime"] == "python"
     assert yaml.safe_load((project / "Pulumi.yaml").read_text())["name"] == "fraud"
     assert yaml.safe_load((project / "Pulumi.prod.yaml").read_text()) == {"config": {}}
-    assert (project / "requirements.txt").read_text().startswith("mlops[pulumi]")
+    requirement = (project / "requirements.txt").read_text().splitlines()[-1]
+    assert requirement.startswith("mlops-compiler[pulumi]")  # the index's `mlops` is an unrelated project
     hook = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"][0]
     assert (hook["entry"], hook["args"], hook["pass_filenames"]) == ("mlops lint --all-envs", ["mlops.yaml"], False)
     assert [name for name in ("mlops.yaml", "mlops.lock", "other.yaml", "mlops.yaml.bak")

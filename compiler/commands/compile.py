@@ -98,8 +98,11 @@ def run(args) -> int:
         raise UsageError(f"{target}: cannot write: {error.strerror or error}") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    print(f"{args.spec}: compiled {checked.env or 'base'} ({', '.join(names)}) -> "
-          + ", ".join(str(target / folder) for folder in written if (target / folder).exists()), file=sys.stderr)
+    from ..escaping import terminal
+
+    print(f"{terminal.path(args.spec)}: compiled {checked.env or 'base'} ({', '.join(names)}) -> "
+          + terminal.text(", ".join(str(target / folder) for folder in written if (target / folder).exists())),
+          file=sys.stderr)
     return 0
 
 

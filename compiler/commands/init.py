@@ -20,6 +20,7 @@ def run(args) -> int:
     from backends.pulumi.init_project import PRE_COMMIT, scaffold
 
     from ..diagnostics import UsageError
+    from ..escaping import terminal
 
     try:
         result = scaffold(args.spec, force=args.force)
@@ -27,13 +28,13 @@ def run(args) -> int:
         raise UsageError(f"cannot write the project beside {args.spec}: {error.strerror or error}") from None
     where = result.directory
     for name in result.written:
-        print(f"wrote {where / name}", file=sys.stderr)
+        print(f"wrote {terminal.text(where / name)}", file=sys.stderr)
     for name in result.kept:
-        print(f"kept {where / name}: it exists (--force overwrites it)", file=sys.stderr)
+        print(f"kept {terminal.text(where / name)}: it exists (--force overwrites it)", file=sys.stderr)
     if PRE_COMMIT in result.kept:
         print(f"  to lint in pre-commit, add the mlops-lint hook `mlops init --force` would write to {PRE_COMMIT}",
               file=sys.stderr)
     for env, reason in result.skipped.items():
-        print(f"no stack file for environment {env!r}: {reason}", file=sys.stderr)
+        print(f"no stack file for environment {terminal.text(repr(env))}: {reason}", file=sys.stderr)
     print("next: pulumi stack init <environment> && pulumi up", file=sys.stderr)
     return 0

@@ -25,6 +25,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from ..checked_spec import check_file
+    from ..escaping import terminal
     from ..lock import lock_path_for, write_lock
     from ..registry import registry_for, require_mlflow, resolve_lock
 
@@ -37,7 +38,8 @@ def run(args) -> int:
         if args.check:
             return _check(checked, fresh, lock_path)
         changed = write_lock(fresh, lock_path)
-        print(f"{lock_path}: {'written' if changed else 'unchanged'} (the spec has no models)", file=sys.stderr)
+        print(f"{terminal.path(lock_path)}: {'written' if changed else 'unchanged'} (the spec has no models)",
+              file=sys.stderr)
         return 0
     require_mlflow()
     registry = registry_for(checked, args.tracking_uri)
@@ -45,11 +47,12 @@ def run(args) -> int:
     if args.check:
         return _check(checked, fresh, lock_path)
     changed = write_lock(fresh, lock_path)
-    print(f"{lock_path}: {'written' if changed else 'unchanged'} ({registry.shown})", file=sys.stderr)
+    print(f"{terminal.path(lock_path)}: {'written' if changed else 'unchanged'} ({terminal.text(registry.shown)})",
+          file=sys.stderr)
     for key, entry in sorted(fresh.models.items()):
         asked = f"alias {entry.alias} -> version {entry.version}" if entry.alias else f"version {entry.version}"
         previous = ", ".join(str(v.version) for v in entry.previous) or "none"
-        print(f"  {key}: {asked} (previous: {previous})", file=sys.stderr)
+        print(f"  {terminal.text(f'{key}: {asked} (previous: {previous})')}", file=sys.stderr)
     return 0
 
 
@@ -57,6 +60,7 @@ def _check(checked, fresh, lock_path) -> int:
     import difflib
 
     from ..diagnostics import Diagnostic
+    from ..escaping import terminal
     from ..lock import describe_changes, lock_requirements, parse_lock, stale_reasons, write_lock_text
 
     requirements = lock_requirements(checked)
@@ -66,7 +70,7 @@ def _check(checked, fresh, lock_path) -> int:
         old_text = None
     new_text = write_lock_text(fresh)
     if old_text == new_text:
-        print(f"{lock_path}: up to date ({len(fresh.models)} models)", file=sys.stderr)
+        print(f"{terminal.path(lock_path)}: up to date ({len(fresh.models)} models)", file=sys.stderr)
         return 0
     problems = []
     if old_text is None:
@@ -95,6 +99,7 @@ def _check(checked, fresh, lock_path) -> int:
         print(problem.render(), file=sys.stderr)
     diff = difflib.unified_diff((old_text or "").splitlines(keepends=True), new_text.splitlines(keepends=True),
                                 f"{lock_path} (committed)", f"{lock_path} (registry now)")
-    sys.stdout.writelines(diff)
-    print(f"run `mlops lock {checked.path}` to update {lock_path}", file=sys.stderr)
+    # The diff quotes the registry's answers (artifact URIs, lineage tags): each line made safe to print.
+    sys.stdout.writelines(terminal.line(line.rstrip("\n")) + "\n" for line in diff)
+    print(terminal.text(f"run `mlops lock {checked.path}` to update {lock_path}"), file=sys.stderr)
     return 1

@@ -7,8 +7,6 @@ every error is 1 so that 2 always means "changes".
 """
 from __future__ import annotations
 
-import sys
-
 from . import add_spec_argument, write_output
 
 EXIT_CHANGES = 2
@@ -43,16 +41,12 @@ def register(subparsers) -> None:
 def run(args) -> int:
     if not args.detailed_exitcode:
         return _plan(args)
-    from ..diagnostics import SpecError, UsageError
+    from ..diagnostics import SpecError, UsageError, report
 
     try:
         return _plan(args)
-    except SpecError as error:
-        for diagnostic in error.diagnostics:
-            print(diagnostic.render(), file=sys.stderr)
-        return 1
-    except UsageError as error:
-        print(f"mlops: error: {error}", file=sys.stderr)
+    except (SpecError, UsageError) as error:
+        report(error)
         return 1
 
 

@@ -36,8 +36,10 @@ def run_seed(args) -> int:
     require_mlflow()
     checked = check_file(args.spec)
     registry = registry_for(checked, args.tracking_uri)
+    from ..escaping import terminal
+
     for line in seed_registry(checked, registry):
-        print(line, file=sys.stderr)
-    print(f"next: mlops lock {checked.path}" + (f" --tracking-uri {args.tracking_uri}" if args.tracking_uri else ""),
-          file=sys.stderr)
+        print(terminal.line(line), file=sys.stderr)
+    print(terminal.text(f"next: mlops lock {checked.path}" + (f" --tracking-uri {args.tracking_uri}"
+                                                              if args.tracking_uri else "")), file=sys.stderr)
     return 0

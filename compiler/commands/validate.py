@@ -18,7 +18,8 @@ def register(subparsers) -> None:
 def run(args) -> int:
     """Every spec is checked even when an earlier one fails (pre-commit passes them all at once)."""
     from ..checked_spec import check_all_environments, check_file
-    from ..diagnostics import SpecError, UsageError
+    from ..diagnostics import SpecError, UsageError, report
+    from ..escaping import terminal
 
     status = 0
     for spec in args.specs or [DEFAULT_SPEC]:
@@ -29,13 +30,12 @@ def run(args) -> int:
             else:
                 checked = ["base"] + [c.env for c in check_all_environments(spec)[1:]]
         except SpecError as error:
-            for diagnostic in error.diagnostics:
-                print(diagnostic.render(), file=sys.stderr)
+            report(error)
             status = max(status, 1)
             continue
         except UsageError as error:
-            print(f"mlops: error: {error}", file=sys.stderr)
+            report(error)
             status = 2
             continue
-        print(f"{spec}: valid ({', '.join(checked)})", file=sys.stderr)
+        print(f"{terminal.path(spec)}: valid ({', '.join(checked)})", file=sys.stderr)
     return status

@@ -1,11 +1,12 @@
 """Render findings: text (file:line:col: CODE [severity] message), json, github annotations, SARIF 2.1.0."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from urllib.parse import quote
 
 from ..diagnostics import Diagnostic
+from ..escaping import terminal
+from ..escaping.invisible import reveal
 from ..validation import dotted
 from .docs import rule_markdown, what_it_does
 from .registry import RULES
@@ -29,12 +30,14 @@ def render(findings: list[Finding], form: str, all_envs: tuple[str, ...] = ()) -
 
 
 def render_text(findings: list[Finding], all_envs: tuple[str, ...] = ()) -> str:
+    """One line per finding (and a `help:` line), safe for a terminal or CI log (`escaping.terminal`)."""
     lines = []
     for f in findings:
         envs = f" (in {', '.join(f.envs)})" if len(all_envs) > 1 and set(f.envs) != set(all_envs) else ""
-        lines.append(f"{f.file}:{f.line}:{f.col}: {f.code} [{f.severity}] {f.message}{envs}")
+        lines.append(f"{terminal.path(f.file)}:{f.line}:{f.col}: {f.code} [{f.severity}] "
+                     f"{terminal.text(f.message + envs)}")
         if f.hint:
-            lines.append(f"  help: {f.hint}")
+            lines.append(f"  help: {terminal.text(f.hint)}")
     return "".join(line + "\n" for line in lines)
 
 
@@ -42,14 +45,18 @@ def render_json(findings: list[Finding], all_envs: tuple[str, ...] = ()) -> str:
     items = [{"code": f.code, "name": f.name, "severity": f.severity, "message": f.message, "file": f.file,
               "line": f.line, "column": f.col, "path": dotted(f.path) if f.path else None, "hint": f.hint,
               "envs": list(f.envs)} for f in findings]
-    return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+    return terminal.json_dumps(items, indent=2, ensure_ascii=False) + "\n"
 
 
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def _escape(text: str, property_value: bool = False) -> str:
+    """A workflow command's data (or, `property_value`, a property), escaped as the runner unescapes it
+    (actions/runner `ActionCommand.cs`: `%`, CR, LF; `:` and `,` in properties). Other hidden characters
+    are shown as escapes: the annotation and the log line are read by people."""
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = reveal(text)
     return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
 
 
@@ -79,12 +86,9 @@ def artifact_uri(file: str) -> str:
 
 
 def _version() -> str:
-    try:
-        from importlib.metadata import version
+    from ..distribution import version
 
-        return version("mlops")
-    except Exception:
-        return "0.0.0"
+    return version("0.0.0")
 
 
 def sarif_document(findings: list[Finding]) -> dict:
@@ -131,7 +135,7 @@ def sarif_document(findings: list[Finding]) -> dict:
 
 
 def render_sarif(findings: list[Finding], all_envs: tuple[str, ...] = ()) -> str:
-    return json.dumps(sarif_document(findings), indent=2, ensure_ascii=False) + "\n"
+    return terminal.json_dumps(sarif_document(findings), indent=2, ensure_ascii=False) + "\n"
 
 
 def fails(findings: list[Finding], fail_on: str) -> bool:

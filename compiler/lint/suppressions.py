@@ -5,10 +5,16 @@ suppresses findings on the next line that is not blank or a comment. An ignore e
 findings of its rule whose spec path is its `at` or lies under it (`at: serving.api` covers
 `serving.api.replicas.min`). Ignores without a reason still suppress, and are LINT002; ignores that
 suppress nothing are LINT001.
+
+Only a real YAML comment suppresses: text that looks like one inside a quoted string, a block
+scalar or a flow collection is data (`'# mlops: ignore SERVE001 -- x'` in an image name, say, must
+not switch a rule off). Which `#` starts a comment is the YAML scanner's decision: a `#` inside no
+token (scalar, anchor, alias, tag) is a comment. The scan runs only when a line holds the text.
 """
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -34,13 +40,49 @@ class IgnoreComment:
     used: set[str] = field(default_factory=set)
 
 
+class _Tokens:
+    """Where the YAML scanner found scalars, anchors, aliases and tags: a `#` outside all of them is a comment."""
+
+    def __init__(self, text: str):
+        spans = sorted(_token_spans(text))
+        self.starts = [start for start, _ in spans]
+        self.ends = [end for _, end in spans]
+
+    def is_comment(self, line: int, col: int) -> bool:
+        """Whether the `#` at 0-based (line, col) starts a comment."""
+        at = (line, col)
+        index = bisect_right(self.starts, at) - 1
+        return index < 0 or not at < self.ends[index]
+
+
+def _token_spans(text: str) -> Iterable[tuple[tuple[int, int], tuple[int, int]]]:
+    """((line, col), (line, col)) of every token that holds text, 0-based, from libyaml (or PyYAML's scanner)."""
+    from yaml.tokens import AliasToken, AnchorToken, ScalarToken, StreamEndToken, TagToken
+
+    try:
+        from yaml.cyaml import CParser as Scanner
+    except ImportError:  # PyYAML without libyaml
+        from yaml.loader import SafeLoader as Scanner
+    scanner = Scanner(text)
+    try:
+        while not isinstance(token := scanner.get_token(), StreamEndToken):
+            if isinstance(token, (ScalarToken, AnchorToken, AliasToken, TagToken)):
+                yield ((token.start_mark.line, token.start_mark.column), (token.end_mark.line, token.end_mark.column))
+    finally:
+        scanner.dispose()
+
+
 def parse_comments(text: str, file: str) -> list[IgnoreComment]:
     """Every `# mlops: ignore` comment of the file. Raises SpecError for a comment without codes or with
     unknown ones."""
     lines = text.splitlines()
     comments, bag = [], DiagnosticBag()
+    tokens: _Tokens | None = None
     for number, line in enumerate(lines, start=1):
         if "mlops" not in line or not (match := _COMMENT.search(line)):
+            continue
+        tokens = tokens or _Tokens(text)
+        if not tokens.is_comment(number - 1, match.start()):
             continue
         position = Position(file, number, match.start() + 1)
         codes_text, dashes, reason = match["rest"].partition("--")
@@ -57,10 +99,15 @@ def parse_comments(text: str, file: str) -> list[IgnoreComment]:
         target = number
         if own_line:
             target = next((n for n in range(number + 1, len(lines) + 1)
-                           if lines[n - 1].strip() and not lines[n - 1].lstrip().startswith("#")), number + 1)
+                           if lines[n - 1].strip() and not _comment_line(lines[n - 1], n, tokens)), number + 1)
         comments.append(IgnoreComment(position, target, codes, reason.strip() or None if dashes else None))
     bag.raise_if_any()
     return comments
+
+
+def _comment_line(line: str, number: int, tokens: _Tokens) -> bool:
+    stripped = line.lstrip()
+    return stripped.startswith("#") and tokens.is_comment(number - 1, len(line) - len(stripped))
 
 
 @dataclass

@@ -6,7 +6,6 @@ same plan always serialises to the same bytes.
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .costs import HOURS_PER_MONTH, PRICE_DATE, CostLine, PoolCost, totals
@@ -119,4 +118,6 @@ def to_data(plan: Plan) -> dict:
 
 
 def render(plan: Plan) -> str:
-    return json.dumps(to_data(plan), indent=2, ensure_ascii=False, default=str) + "\n"
+    from ..escaping.terminal import json_dumps
+
+    return json_dumps(to_data(plan), indent=2, ensure_ascii=False, default=str) + "\n"

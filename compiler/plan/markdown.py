@@ -2,11 +2,16 @@
 
 Order: headline (counts, model moves, lint delta, cost), counts per component, spec changes (the
 why), the resource table, one collapsed diff per resource, model versions, lint delta, GPU cost,
-pipeline diagrams. A PR comment holds at most 65,536 characters: past MAX_CHARS the remaining
-resource diffs are left out (the table still lists every resource) and the comment says so.
+pipeline diagrams. Every string that comes from the spec, its file name, the lock, a lint message
+or a git ref reaches the Markdown only through `compiler/escaping/markdown.py` (`code` for names
+and values, `text` for prose, `html` inside the `<summary>`, `fence` for diffs and diagrams); the
+writer's own syntax is the only Markdown and HTML in the comment. A PR comment holds at most
+65,536 characters: past MAX_CHARS the remaining resource diffs are left out (the table still lists
+every resource) and the comment says so.
 """
 from __future__ import annotations
 
+from ..escaping import markdown as md
 from .costs import HOURS_PER_MONTH, PRICE_DATE, CostLine, PoolCost, signed_usd, totals, usd
 from .report import EnvironmentPlan, LintItem, ModelChange, Plan, ResourceChange
 
@@ -14,18 +19,6 @@ from .report import EnvironmentPlan, LintItem, ModelChange, Plan, ResourceChange
 MAX_CHARS = 60_000
 SYMBOL = {"added": "+", "changed": "~", "removed": "-"}
 MAX_CELL = 80
-
-
-def _code(text: object) -> str:
-    """Inline code that survives backticks and pipes inside a table cell."""
-    value = str(text).replace("|", "\\|").replace("\n", " ")
-    fence = "``" if "`" in value else "`"
-    pad = " " if value.startswith("`") or value.endswith("`") else ""
-    return f"{fence}{pad}{value}{pad}{fence}"
-
-
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", "<br>")
 
 
 def _value(value: object) -> str:
@@ -39,12 +32,12 @@ def _value(value: object) -> str:
     if isinstance(value, (dict, list)):
         import json
 
-        text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+        shown = json.dumps(value, sort_keys=True, ensure_ascii=False)
     else:
-        text = scalar(value)
-    if len(text) > MAX_CELL:
-        text = text[:MAX_CELL - 1] + "…"
-    return _code(text)
+        shown = scalar(value)
+    if len(shown) > MAX_CELL:
+        shown = shown[:MAX_CELL - 1] + "…"
+    return md.code(shown)
 
 
 def _resource_name(resource: ResourceChange) -> str:
@@ -52,10 +45,10 @@ def _resource_name(resource: ResourceChange) -> str:
 
 
 def render(plan: Plan) -> str:
-    parts = [f"## mlops plan: {_code(plan.spec)}", "",
-             f"Comparing **{_cell(plan.base.label)}** → **{_cell(plan.head.label)}**"
-             + (f", environments: {', '.join(_code(e.name) for e in plan.environments)}"
-                if len(plan.environments) > 1 else f", environment {_code(plan.environments[0].name)}") + ".", ""]
+    names = [md.code(e.name, in_table=False) for e in plan.environments]
+    parts = [f"## mlops plan: {md.code(plan.spec, in_table=False)}", "",
+             f"Comparing **{md.text(plan.base.label)}** → **{md.text(plan.head.label)}**"
+             + (f", environments: {', '.join(names)}" if len(names) > 1 else f", environment {names[0]}") + ".", ""]
     budget = [MAX_CHARS - sum(len(p) + 1 for p in parts)]
     several = len(plan.environments) > 1
     for environment in plan.environments:
@@ -77,8 +70,9 @@ def headline(environment: EnvironmentPlan) -> str:
     if environment.cost_changed:
         low_before, high_before, _ = totals(environment.costs, "before")
         low_after, high_after, _ = totals(environment.costs, "after")
-        text += (f" · GPU cost: {usd(low_before)}–{usd(high_before)} → {usd(low_after)}–{usd(high_after)} per month "
-                 f"({signed_usd(round(low_after - low_before, 2))} / {signed_usd(round(high_after - high_before, 2))})")
+        text += md.text(f" · GPU cost: {usd(low_before)}–{usd(high_before)} → {usd(low_after)}–{usd(high_after)} "
+                        f"per month ({signed_usd(round(low_after - low_before, 2))} / "
+                        f"{signed_usd(round(high_after - high_before, 2))})")
     return text
 
 
@@ -86,15 +80,15 @@ def _environment(environment: EnvironmentPlan, several: bool, budget: list[int])
     level = "###"
     out: list[str] = []
     if several:
-        out += [f"## Environment {_code(environment.name)}", ""]
+        out += [f"## Environment {md.code(environment.name, in_table=False)}", ""]
     out += [headline(environment), ""]
-    out += [f"> {note}" for note in environment.notes]
+    out += [f"> {md.text(note)}" for note in environment.notes]
     if environment.notes:
         out.append("")
     if environment.resources:
         out += ["| component | add | change | remove |", "|---|--:|--:|--:|"]
         for component, row in environment.by_component().items():
-            out.append(f"| {_cell(component)} | {row['added'] or '·'} | {row['changed'] or '·'} | "
+            out.append(f"| {md.text(component)} | {row['added'] or '·'} | {row['changed'] or '·'} | "
                        f"{row['removed'] or '·'} |")
         out.append("")
     if environment.spec_changes:
@@ -115,19 +109,20 @@ def _environment(environment: EnvironmentPlan, several: bool, budget: list[int])
 def _spec_changes(environment: EnvironmentPlan, level: str) -> list[str]:
     out = [f"{level} Spec changes", "", "| spec path | before | after | where |", "|---|---|---|---|"]
     for change in environment.spec_changes:
-        where = f"{change.position}" if change.position else ""
-        out.append(f"| {_code(change.dotted)} | {_value(change.old)} | {_value(change.new)} | {_cell(where)} |")
+        where = md.code(change.position) if change.position else ""
+        out.append(f"| {md.code(change.dotted)} | {_value(change.old)} | {_value(change.new)} | {where} |")
     return out + [""]
 
 
 def _resources(environment: EnvironmentPlan, level: str, budget: list[int]) -> list[str]:
     out = [f"{level} Resources", "", "| | kind | name | from | why |", "|---|---|---|---|---|"]
     for resource in environment.resources:
-        why = ", ".join(resource.why) if resource.why else ("new" if resource.action == "added" else
-                                                            "no longer generated" if resource.action == "removed"
-                                                            else "follows from the changes above")
-        out.append(f"| {_code(SYMBOL[resource.action])} | {resource.kind} | {_code(_resource_name(resource))} | "
-                   f"{_code(resource.spec_path) if resource.spec_path else ''} | {_cell(why)} |")
+        why = ", ".join(_reason(reason) for reason in resource.why) if resource.why else (
+            "new" if resource.action == "added" else "no longer generated" if resource.action == "removed"
+            else "follows from the changes above")
+        out.append(f"| {md.code(SYMBOL[resource.action])} | {md.text(resource.kind)} | "
+                   f"{md.code(_resource_name(resource))} | {md.code(resource.spec_path) if resource.spec_path else ''} | "
+                   f"{why} |")
     out.append("")
     budget[0] -= sum(len(line) + 1 for line in out)
     skipped = 0
@@ -151,8 +146,15 @@ def _details(resource: ResourceChange) -> list[str]:
         what = f"{count} field{'s' if count != 1 else ''} changed"
     else:
         what = "new object" if resource.action == "added" else "deleted"
-    summary = (f"<code>{SYMBOL[resource.action]} {resource.kind} {_resource_name(resource)}</code> — {what}")
-    return ["<details>", f"<summary>{summary}</summary>", "", "```diff", *resource.diff, "```", "", "</details>", ""]
+    summary = f"<code>{md.html(f'{SYMBOL[resource.action]} {resource.kind} {_resource_name(resource)}')}</code> — {what}"
+    return ["<details>", f"<summary>{summary}</summary>", "", *md.fence(resource.diff, "diff"), "", "</details>", ""]
+
+
+def _reason(reason: str) -> str:
+    """One entry of a resource's `why`: a spec path as build.py writes it (`` `path` ``), or a model move."""
+    if len(reason) > 1 and reason[0] == reason[-1] == "`":
+        return md.code(reason[1:-1])
+    return md.text(reason)
 
 
 def _models(models: list[ModelChange], level: str) -> list[str]:
@@ -169,23 +171,24 @@ def _models(models: list[ModelChange], level: str) -> list[str]:
             old = change.before.lineage.get(key) if change.before else None
             new = change.after.lineage.get(key) if change.after else None
             if old == new:
-                lineage.append(f"{key}: {_code(new) if new else 'unknown'}")
+                lineage.append(f"{key}: {md.code(new) if new else 'unknown'}")
             else:
-                lineage.append(f"{key}: {_code(old) if old else 'unknown'} → {_code(new) if new else 'unknown'}")
-        endpoints = ", ".join(_code(e) for e in change.endpoints) or "—"
-        out.append(f"| {_code(change.model)} | {endpoints} | {_cell(before)} | {_cell(after)} | {'<br>'.join(lineage)} |")
+                lineage.append(f"{key}: {md.code(old) if old else 'unknown'} → {md.code(new) if new else 'unknown'}")
+        endpoints = ", ".join(md.code(e) for e in change.endpoints) or "—"
+        out.append(f"| {md.code(change.model)} | {endpoints} | {md.text(before)} | {md.text(after)} | "
+                   f"{'<br>'.join(lineage)} |")
     details = [(change.model, d) for change in models for d in change.details]
     if details:
         out.append("")
-        out += [f"- {_code(model)}: {_cell(detail)}" for model, detail in details]
+        out += [f"- {md.code(model, in_table=False)}: {md.text(detail)}" for model, detail in details]
     return out + [""]
 
 
 def _lint_rows(items: list[LintItem]) -> list[str]:
     out = ["| code | severity | spec path | where | message |", "|---|---|---|---|---|"]
     for item in items:
-        out.append(f"| {_code(item.code)} {_cell(item.name)} | {item.severity} | {_code(item.path)} | "
-                   f"{_cell(item.position)} | {_cell(item.message)} |")
+        out.append(f"| {md.code(item.code)} {md.text(item.name)} | {md.text(item.severity)} | {md.code(item.path)} | "
+                   f"{md.code(item.position)} | {md.text(item.message)} |")
     return out
 
 
@@ -213,7 +216,7 @@ def _range(cost: PoolCost | None) -> str:
         return "—"
     if cost.monthly_min is None:
         return "unknown"
-    return f"{usd(cost.monthly_min)}–{usd(cost.monthly_max)}"
+    return md.text(f"{usd(cost.monthly_min)}–{usd(cost.monthly_max)}")
 
 
 def _costs(lines: list[CostLine], level: str) -> list[str]:
@@ -228,16 +231,19 @@ def _costs(lines: list[CostLine], level: str) -> list[str]:
         gpus = _gpus(line.after or line.before)
         if line.before and line.after and _gpus(line.before) != _gpus(line.after):
             gpus = f"{_gpus(line.before)} → {_gpus(line.after)}"
-        kind = current.accelerator or "CPU"
+        kind = md.text(current.accelerator or "CPU")
         price = f"{current.price.basis} ({current.price.source})" + (", spot" if current.capacity == "spot" else "")
         low, high = line.delta()
-        name = f"**{line.pool}**" if line.changed else line.pool
-        out.append(f"| {name} ({kind}) | {gpus} | {_cell(price)} | {_range(line.before)} | {_range(line.after)} | "
-                   f"{signed_usd(low) if line.changed else '·'} | {signed_usd(high) if line.changed else '·'} |")
+        name = f"**{md.text(line.pool)}**" if line.changed else md.text(line.pool)
+        out.append(f"| {name} ({kind}) | {gpus} | {md.text(price)} | {_range(line.before)} | {_range(line.after)} | "
+                   f"{md.text(signed_usd(low)) if line.changed else '·'} | "
+                   f"{md.text(signed_usd(high)) if line.changed else '·'} |")
     low_before, high_before, unknown_before = totals(lines, "before")
     low_after, high_after, unknown_after = totals(lines, "after")
-    out.append(f"| **total** | | | {usd(low_before)}–{usd(high_before)} | {usd(low_after)}–{usd(high_after)} | "
-               f"**{signed_usd(round(low_after - low_before, 2))}** | **{signed_usd(round(high_after - high_before, 2))}** |")
+    out.append(f"| **total** | | | {md.text(f'{usd(low_before)}–{usd(high_before)}')} | "
+               f"{md.text(f'{usd(low_after)}–{usd(high_after)}')} | "
+               f"**{md.text(signed_usd(round(low_after - low_before, 2)))}** | "
+               f"**{md.text(signed_usd(round(high_after - high_before, 2)))}** |")
     out.append("")
     notes = [f"Prices are on-demand estimates (AWS us-east-1, {PRICE_DATE}, see `compiler/gpu_catalogue.py`) "
              "unless `platform.prices` overrides them; min–max follows `nodes.min`…`nodes.max`."]
@@ -251,7 +257,7 @@ def _costs(lines: list[CostLine], level: str) -> list[str]:
 def _pipelines(environment: EnvironmentPlan, level: str) -> list[str]:
     out = [f"{level} Pipelines", ""]
     for diagram in environment.pipelines:
-        steps = ", ".join(f"{_code(step)} {action}" for step, action in diagram.steps.items())
-        out += [f"**{diagram.name}** ({diagram.action}{': ' + steps if steps and diagram.action == 'changed' else ''})",
-                "", "```mermaid", diagram.mermaid.rstrip(), "```", ""]
+        steps = ", ".join(f"{md.code(step, in_table=False)} {action}" for step, action in diagram.steps.items())
+        out += [f"**{md.text(diagram.name)}** ({diagram.action}{': ' + steps if steps and diagram.action == 'changed' else ''})",
+                "", *md.fence(diagram.mermaid.rstrip().split("\n"), "mermaid"), ""]
     return out
