@@ -60,7 +60,11 @@ def text(value: object) -> str:
     for index, char in enumerate(raw):
         following = raw[index + 1:index + 2]
         if char == "@" or (char == "#" and following.isdigit()) or (char == ":" and _opens_shortcode(raw, index)):
-            out.append(f"`{char}`")
+            # Adjacent spans would read as one span delimited by the inner double backtick: extend instead.
+            if out and len(out[-1]) > 2 and out[-1][0] == out[-1][-1] == "`":
+                out[-1] = out[-1][:-1] + char + "`"
+            else:
+                out.append(f"`{char}`")
         elif char in _ESCAPED:
             out.append("\\" + char)
         elif char == ":" and following == "/":
