@@ -1,7 +1,8 @@
 """Data contracts: the small YAML file `monitoring.<endpoint>.data_quality.contract` names.
 
 `mlops compile` reads each contract (relative to the spec, never outside the spec's directory, at
-most MAX_BYTES), validates it here and puts the normalised form into the drift job's ConfigMap;
+most MAX_BYTES), validates it here and puts the normalised form into the drift job's ConfigMap (a
+missing file is a warning, as a missing lock entry is, and an error with `--frozen`);
 the job (`mlops monitor drift`, compiler/monitor/quality.py) checks every current window against
 it. The format (docs/monitor-jobs.md):
 
@@ -64,9 +65,19 @@ class DataContract(SpecModel):
     columns: dict[str, ColumnContract] = Field(default_factory=empty_dict, description="Checked columns by name.")
 
 
-def read_contracts(checked: "CheckedSpec") -> dict[str, dict]:
-    """Endpoint -> its contract, normalised (JSON-ready); SpecError at the spec's or the contract's position."""
-    result: dict[str, dict] = {}
+class MissingContract(SpecError):
+    """The contract file does not exist (yet): like a missing lock entry, an error only when frozen."""
+
+
+def read_contracts(checked: "CheckedSpec", *, frozen: bool = False) -> tuple[dict[str, dict | None], list[str]]:
+    """(endpoint -> its contract normalised, or None when the file is missing; warnings).
+
+    A missing file is a warning (the drift job then fails its data-quality check, loudly, until the
+    file exists and the spec is compiled again) unless `frozen`; a path outside the spec's
+    directory, an oversized or an invalid contract is always an error (SpecError at its position).
+    """
+    result: dict[str, dict | None] = {}
+    warnings: list[str] = []
     problems: list[Diagnostic] = []
     for endpoint, monitor in sorted(checked.spec.monitoring.items()):
         quality = monitor.data_quality
@@ -74,19 +85,26 @@ def read_contracts(checked: "CheckedSpec") -> dict[str, dict]:
             continue
         try:
             result[endpoint] = _read_one(checked, endpoint, quality.contract)
+        except MissingContract as error:
+            if frozen:
+                problems += error.diagnostics
+            else:
+                result[endpoint] = None
+                warnings += [d.render().replace(": error: ", ": warning: ", 1) + "\n  the drift job reports "
+                             "data quality as failing until it exists" for d in error.diagnostics]
         except SpecError as error:
             problems += error.diagnostics
     if problems:
         raise SpecError(problems)
-    return result
+    return result, warnings
 
 
 def _read_one(checked: "CheckedSpec", endpoint: str, relative: str) -> dict:
     path = ("monitoring", endpoint, "data_quality", "contract")
     position = checked.source_map.value(path)
 
-    def refuse(message: str, hint: str) -> SpecError:
-        return SpecError(Diagnostic(position, f"{dotted(path)}: {message}", path, hint))
+    def refuse(message: str, hint: str, error: type[SpecError] = SpecError) -> SpecError:
+        return error(Diagnostic(position, f"{dotted(path)}: {message}", path, hint))
 
     root = Path(checked.path).resolve().parent
     written = Path(relative)
@@ -99,8 +117,11 @@ def _read_one(checked: "CheckedSpec", endpoint: str, relative: str) -> dict:
                      "keep the contract file inside the spec's directory")
     try:
         if not target.is_file():
-            raise refuse(f"the contract file {relative!r} does not exist (or is not a regular file)",
-                         f"create it next to the spec ({root.name}/{relative}); docs/monitor-jobs.md gives the format")
+            if target.exists():
+                raise refuse(f"the contract {relative!r} is not a regular file", "point it at a YAML file")
+            raise refuse(f"the contract file {relative!r} does not exist",
+                         f"create it next to the spec ({root.name}/{relative}); docs/monitor-jobs.md gives the format",
+                         MissingContract)
         with open(target, "rb") as file:
             raw = file.read(MAX_BYTES + 1)
     except OSError as error:

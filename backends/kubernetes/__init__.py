@@ -39,7 +39,7 @@ def context_for(checked: "CheckedSpec", lock: "Lock | None" = None) -> Context:
     from compiler.data_contract import read_contracts
 
     return Context(spec=checked.spec, env=checked.env, lock=lock, spec_file=PurePath(checked.path).name,
-                   contracts=read_contracts(checked))
+                   contracts=read_contracts(checked)[0])
 
 
 def lower_context(ctx: Context) -> dict[str, list[dict]]:

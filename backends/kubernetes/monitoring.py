@@ -260,6 +260,7 @@ def drift_config(ctx: Context, endpoint: str, monitor: Monitor) -> dict:
         "reference": reference,
         "data_quality": None if quality is None else {
             "contract_file": quality.contract,
+            # None with a contract_file: the file was missing when compiled, and the job fails the check.
             "contract": ctx.contracts.get(endpoint),
             "freshness_seconds": seconds(quality.freshness) if quality.freshness else None},
         "push": _push_config(ctx, endpoint, "drift"),

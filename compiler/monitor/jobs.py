@@ -55,7 +55,12 @@ def run_drift(config: dict, now: float) -> Outcome:
                                       help="Event time of the newest row of the source (Unix seconds)."))
     quality = config.get("data_quality")
     if quality is not None:
-        problems = contract_problems(current, quality["contract"]) if quality.get("contract") else []
+        if quality.get("contract"):
+            problems = contract_problems(current, quality["contract"])
+        elif quality.get("contract_file"):
+            problems = [f"the contract file {quality['contract_file']} did not exist when this config was compiled"]
+        else:
+            problems = []
         stale = freshness_problem(newest, now, quality.get("freshness_seconds"))
         problems += [stale] if stale else []
         outcome.samples.append(Sample(names["data_quality_passed"], 0.0 if problems else 1.0,

@@ -141,8 +141,8 @@ def epoch_seconds(values: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.astype("float64")
     stamps = pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601")
-    seconds = stamps.astype("int64", copy=False).astype("float64") / 1e9
-    return seconds.where(stamps.notna())
+    # Not via int64: pandas 3 keeps the parsed resolution (s, ms, us or ns).
+    return (stamps - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)
 
 
 def window(table: Table, timestamp_column: str, start: float, end: float) -> tuple[pd.DataFrame, float | None]:
