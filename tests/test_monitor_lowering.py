@@ -137,3 +137,16 @@ def test_a_missing_contract_warns_and_fails_only_when_frozen(tmp_path, capsys):
     assert contracts == {"fraud-api": None} and "does not exist" in warnings[0]
     with pytest.raises(Exception, match="does not exist"):
         read_contracts(checked_spec, frozen=True)
+
+
+MONITOR_EXTRA = {"numpy", "pandas", "scipy", "pyarrow", "nannyml", "prometheus_client", "sklearn", "lightgbm"}
+
+
+@pytest.mark.parametrize("command", ["validate", "lint", "compile"])
+def test_only_running_a_monitor_job_imports_the_monitor_extra(command, tmp_path):
+    from tests.test_import_guard import run_probe
+
+    argv = [command, str(EXAMPLE)] + (["-o", str(tmp_path), "--backend", "kubernetes"] if command == "compile" else [])
+    code, modules, err = run_probe(argv)
+    assert code in (0, 1), err
+    assert not modules & MONITOR_EXTRA, sorted(modules & MONITOR_EXTRA)
