@@ -21,7 +21,8 @@ from .diagnostics import SpecError, UsageError, report
 # uses none (a user who wants one can still set PYDANTIC_DISABLE_PLUGINS).
 pydantic_plugins.disable()
 
-COMMANDS = ("validate", "lint", "compile", "plan", "graph", "lock", "registry", "init", "rules", "schema")
+COMMANDS = ("validate", "lint", "compile", "plan", "graph", "lock", "registry", "init", "rules", "schema",
+            "monitor")
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 

@@ -23,11 +23,16 @@ class NameBudget:
 BUDGETS = (
     NameBudget("serving", "InferenceService", "", 47, "KServe appends -predictor-00001 and the result must fit 63 characters"),
     NameBudget("pipelines", "CronWorkflow", "", 52, "Argo CronWorkflow names are at most 52 characters"),
-    NameBudget("monitoring", "drift CronWorkflow", "-drift", 52, "Argo CronWorkflow names are at most 52 characters"),
-    NameBudget("monitoring", "retraining-gate CronWorkflow", "-retrain-gate", 52,
+    NameBudget("monitoring", "monitor-jobs CronWorkflow", "-monitor", 52,
                "Argo CronWorkflow names are at most 52 characters"),
     NameBudget("node_pools", "NodePool", "", 63, "the NodePool name is a label value of at most 63 characters"),
 )
+
+
+def has_monitor_jobs(monitor) -> bool:
+    """Whether an endpoint's monitoring runs jobs (drift, estimation, the retraining gate): one CronWorkflow."""
+    truth = monitor.ground_truth
+    return bool(monitor.drift or monitor.retraining or (truth is not None and truth.estimation != "none"))
 
 
 def resource_name(system: str, key: str, suffix: str = "") -> str:

@@ -5,7 +5,7 @@ import difflib
 from collections.abc import Iterable
 
 from .diagnostics import DiagnosticBag
-from .naming import BUDGETS, resource_name
+from .naming import BUDGETS, has_monitor_jobs, resource_name
 from .source_map import SourceMap
 from .spec import Spec
 from .validation import dotted
@@ -54,6 +54,13 @@ def check_references(spec: Spec, source_map: SourceMap) -> None:
             ref.check(here + ("drift", "runtime"), monitor.drift.runtime, runtimes, "runtime")
         if monitor.retraining:
             ref.check(here + ("retraining", "pipeline"), monitor.retraining.pipeline, spec.pipelines, "pipeline")
+        truth = monitor.ground_truth
+        if truth is not None and truth.estimation != "none" and not (monitor.drift and monitor.drift.source):
+            path = here + ("ground_truth", "estimation")
+            bag.add(source_map.value(path), f"{dotted(path)}: {truth.estimation} estimates performance from the "
+                    f"current window, which is read from {dotted(here + ('drift', 'source'))}, and there is none",
+                    path, hint="add drift: {features: [...], threshold: ..., source: {path: ..., format: ...}}, "
+                               "or set estimation: none")
         ref.check(here + ("alerts", "receiver"), monitor.alerts.receiver, receivers, "alert receiver")
 
     _check_name_budgets(spec, bag, source_map)
@@ -114,8 +121,8 @@ def _check_name_budgets(spec: Spec, bag: DiagnosticBag, source_map: SourceMap) -
     system = spec.metadata.name
     for budget in BUDGETS:
         entries = getattr(spec, budget.section)
-        if budget.suffix in ("-drift", "-retrain-gate"):
-            entries = {k: v for k, v in entries.items() if (v.drift if budget.suffix == "-drift" else v.retraining)}
+        if budget.section == "monitoring":
+            entries = {k: v for k, v in entries.items() if has_monitor_jobs(v)}
         for key in entries:
             derived = resource_name(system, key, budget.suffix)
             if len(derived) > budget.limit:

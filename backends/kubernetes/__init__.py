@@ -33,9 +33,13 @@ ROLLBACK = "rollback"
 
 
 def context_for(checked: "CheckedSpec", lock: "Lock | None" = None) -> Context:
+    """The lowering context; the data contracts the spec names are read here, before the pure lowering."""
     from pathlib import PurePath
 
-    return Context(spec=checked.spec, env=checked.env, lock=lock, spec_file=PurePath(checked.path).name)
+    from compiler.data_contract import read_contracts
+
+    return Context(spec=checked.spec, env=checked.env, lock=lock, spec_file=PurePath(checked.path).name,
+                   contracts=read_contracts(checked)[0])
 
 
 def lower_context(ctx: Context) -> dict[str, list[dict]]:

@@ -54,6 +54,8 @@ class Context:
     env: str | None = None
     lock: "Lock | None" = None
     spec_file: str = "mlops.yaml"
+    #: endpoint -> its data contract, normalised (read by `context_for`, compiler/data_contract.py).
+    contracts: dict = field(default_factory=dict, compare=False)
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property

@@ -3,12 +3,15 @@
 Network policy: everything in the namespace is denied by default; each allow names the
 component it opens and why. Roles: `training` runs pipeline steps, `serving` runs the model
 servers (no API token: a model server never talks to the API server), `monitoring` runs drift
-checks and the retraining gate (which lists and submits Workflows).
+checks, performance estimation and the retraining gate (which lists and submits Workflows).
 """
 from __future__ import annotations
 
+from compiler.naming import has_monitor_jobs
+
 from .context import Context
 from .labels import metadata, obj, selector_labels
+from .monitoring import url_port
 
 COMPONENT = "platform"
 ARGO = "argoproj.io"
@@ -17,7 +20,6 @@ EXECUTOR_RULES = [{"apiGroups": [ARGO], "resources": ["workflowtaskresults"], "v
 GATE_RULES = [{"apiGroups": [ARGO], "resources": ["workflows"], "verbs": ["create", "get", "list"]}]
 HTTPS_EGRESS = [{"port": 443, "protocol": "TCP"}]
 API_SERVER_EGRESS = [{"port": 443, "protocol": "TCP"}, {"port": 6443, "protocol": "TCP"}]
-PROMETHEUS_PORT = 9090
 KNATIVE_PORTS = (8012, 9091)  # queue-proxy: traffic from the activator, and its metrics
 
 
@@ -28,7 +30,7 @@ def roles_in_use(ctx: Context) -> list[str]:
         roles.append("training")
     if spec.serving:
         roles.append("serving")
-    if any(m.drift or m.retraining for m in spec.monitoring.values()):
+    if any(has_monitor_jobs(m) for m in spec.monitoring.values()):
         roles.append("monitoring")
     return roles
 
@@ -74,6 +76,15 @@ def _rbac(ctx: Context) -> list[dict]:
                           roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
                           subjects=[{"kind": "ServiceAccount", "name": name, "namespace": ctx.namespace}]))
     return result
+
+
+def _monitoring_ports(ctx: Context) -> list[dict]:
+    """The API server (the gate lists and submits Workflows), HTTPS (s3:// data sources), and the ports
+    of the configured Prometheus (the gate queries it) and Pushgateway (the jobs push to it)."""
+    prometheus = ctx.spec.platform.prometheus
+    extra = {url_port(prometheus.url), url_port(prometheus.pushgateway)}
+    known = {rule["port"] for rule in API_SERVER_EGRESS}
+    return [*API_SERVER_EGRESS, *({"port": port, "protocol": "TCP"} for port in sorted(extra - known))]
 
 
 def _has_gate(ctx: Context) -> bool:
@@ -123,6 +134,6 @@ def _network_policies(ctx: Context) -> list[dict]:
         policies.append(_policy(ctx, "-monitoring", "monitoring", {
             "podSelector": {"matchLabels": selector_labels(ctx, "monitoring")},
             "policyTypes": ["Egress"],
-            "egress": [{"ports": [*API_SERVER_EGRESS, {"port": PROMETHEUS_PORT, "protocol": "TCP"}]}],
+            "egress": [{"ports": _monitoring_ports(ctx)}],
         }))
     return policies

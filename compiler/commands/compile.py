@@ -36,7 +36,8 @@ def register(subparsers) -> None:
     parser.add_argument("--backend", choices=(*BACKENDS, "all"), default="all",
                         help="what to emit: kubernetes manifests, the pulumi program, or all (default)")
     parser.add_argument("--frozen", action="store_true",
-                        help="fail when mlops.lock is missing or stale for a model (as `npm ci` does)")
+                        help="fail when mlops.lock is missing or stale for a model (as `npm ci` does), or a "
+                             "data contract file is missing")
     parser.set_defaults(run=run)
 
 
@@ -79,6 +80,7 @@ def run(args) -> int:
 
     checked = check_file(args.spec, args.env)
     lock = _usable_lock(checked, read_lock_for(args.spec), frozen=args.frozen)
+    _check_contracts(checked, frozen=args.frozen)
     names = list(BACKENDS) if args.backend == "all" else [args.backend]
     target = Path(args.output) / (args.env or "base")
     try:
@@ -120,6 +122,14 @@ def _usable_lock(checked, lock, *, frozen: bool):
     for warning in warnings:
         print(warning, file=sys.stderr)
     return lock
+
+
+def _check_contracts(checked, *, frozen: bool) -> None:
+    """Data contracts the spec names: a missing one warns (an error with --frozen), a bad one is an error."""
+    from ..data_contract import read_contracts
+
+    for warning in read_contracts(checked, frozen=frozen)[1]:
+        print(warning, file=sys.stderr)
 
 
 def _swap_into_place(staging: Path, target: Path, folders: list[str]) -> None:

@@ -97,6 +97,10 @@ class PrometheusSettings(SpecModel):
     pushgateway: str = Field("http://prometheus-pushgateway.monitoring.svc:9091",
                              description="Pushgateway the drift and performance-estimation jobs push their "
                                          "metrics to; the generated monitoring scrapes it.")
+    pushgateway_selector_labels: dict[str, str] = Field(
+        default_factory=lambda: {"app.kubernetes.io/name": "prometheus-pushgateway"},
+        description="Labels of the Pushgateway's Service, which the generated ServiceMonitor selects in the "
+                    "namespace of the `pushgateway` URL (default: what the prometheus-community chart sets).")
     selector_labels: dict[str, str] = Field(
         default_factory=empty_dict,
         description="Labels your Prometheus selects PodMonitors, ServiceMonitors and PrometheusRules by "
@@ -111,7 +115,7 @@ class PrometheusSettings(SpecModel):
     def _service_url(cls, url: str) -> str:
         return check_service_url(url)
 
-    @field_validator("selector_labels", "alertmanager_selector_labels")
+    @field_validator("selector_labels", "alertmanager_selector_labels", "pushgateway_selector_labels")
     @classmethod
     def _label_syntax(cls, labels: dict[str, str]) -> dict[str, str]:
         return check_labels(labels)
