@@ -19,6 +19,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+import yaml
+
 from compiler import gpu_catalogue, instance_types
 from compiler.instance_types import InstanceType
 
@@ -488,6 +490,75 @@ def ec2nodeclass_gpu_ami(obj: dict, objects: Objects) -> Iterator[str]:
               "have no GPU driver"
 
 
+def _device_plugin_entry(objects: Objects, key: str) -> dict | None:
+    for obj in objects.of_kind("ConfigMap"):
+        text = (obj.get("data") or {}).get(key)
+        if (obj.get("metadata") or {}).get("namespace") == "gpu-operator" and text and "sharing" in text:
+            return yaml.safe_load(text)
+    return None
+
+
+def _mig_entry(objects: Objects, key: str) -> list | None:
+    for obj in objects.of_kind("ConfigMap"):
+        text = (obj.get("data") or {}).get("config.yaml")
+        if (obj.get("metadata") or {}).get("namespace") == "gpu-operator" and text and "mig-configs" in text:
+            return (yaml.safe_load(text).get("mig-configs") or {}).get(key)
+    return None
+
+
+def advertised(row: InstanceType, labels: dict[str, str], objects: Objects) -> dict[str, Decimal] | None:
+    """What the device plugin will advertise on a node of `row` with these labels (None: whole GPUs, as planned).
+
+    Time-slicing and MPS replicate every GPU `replicas` times (k8s-device-plugin internal/rm/device_map.go
+    updateDeviceMapWithReplicas), under its `.shared` name with renameByDefault; a MIG layout makes
+    `count` slices of each profile per GPU (mixed strategy).
+    """
+    shared = _device_plugin_entry(objects, labels.get("nvidia.com/device-plugin.config", ""))
+    if shared:
+        sharing = shared.get("sharing") or {}
+        mode = sharing.get("mps") or sharing.get("timeSlicing") or {}
+        result = {}
+        for resource in mode.get("resources") or []:
+            name = resource["name"] + (".shared" if mode.get("renameByDefault") else "")
+            result[name] = Decimal(row.gpu_count * int(resource["replicas"]))
+        return result
+    layout = _mig_entry(objects, labels.get("nvidia.com/mig.config", ""))
+    if layout and labels.get("nvidia.com/mig.config") != "all-disabled":
+        slices: dict[str, Decimal] = {}
+        for entry in layout:
+            for profile, count in (entry.get("mig-devices") or {}).items():
+                slices[f"nvidia.com/mig-{profile}"] = slices.get(f"nvidia.com/mig-{profile}", Decimal(0)) + \
+                    Decimal(row.gpu_count * count)
+        return slices
+    return None
+
+
+@compile_check("karpenter-plans-the-advertised-gpus",
+               source=f"{CORE} pkg/cloudprovider/types.go: ApplyCapacityOverlay; "
+                      f"{AWS} pkg/providers/instancetype/types.go: computeCapacity (nvidiaGPUs); "
+                      "NVIDIA/k8s-device-plugin v0.20.0 internal/rm/device_map.go: updateDeviceMapWithReplicas")
+def plans_the_advertised_gpus(objects: Objects) -> Iterator[str]:
+    """Karpenter sizes a node with what its device plugin will advertise (shared replicas, MIG slices), not less.
+
+    With less it launches a node per shared-GPU pod (time-slicing), or none at all (a MIG slice it never
+    heard of); a MIG node under the single strategy may instead plan the slices as nvidia.com/gpu.
+    """
+    for pool in _pools(objects):
+        for row in pool.instance_types:
+            expected = advertised(row, pool.labels, objects)
+            if expected is None:
+                continue
+            planned = {**capacity(row), **overlays_for(pool, row, objects)}
+            single = sum(expected.values()) == planned.get("nvidia.com/gpu") and all(
+                name.startswith("nvidia.com/mig-") for name in expected)
+            wrong = {name: count for name, count in expected.items() if planned.get(name, Decimal(0)) != count}
+            if wrong and not single:
+                shown = ", ".join(f"{name} {planned.get(name, Decimal(0)):g} (advertised: {count:g})"
+                                  for name, count in sorted(wrong.items()))
+                yield f"NodePool/{pool.name}: Karpenter plans a {row.name} node with {shown}: add a NodeOverlay " \
+                      "with the capacity the device plugin advertises"
+
+
 # --- fixtures ------------------------------------------------------------------------------------
 
 def _node_pool(name: str = "p", requirements: list[dict] | None = None, labels: dict | None = None,
@@ -524,6 +595,19 @@ def _isvc(pool: str, limits: dict, tolerations: list | None = None) -> dict:
                                        k: v for k, v in limits.items() if k in ("cpu", "memory")}}}}}}
 
 
+def _plugin_config(key: str, replicas: int) -> dict:
+    text = f"version: v1\nsharing:\n  timeSlicing:\n    resources:\n      - {{name: nvidia.com/gpu, replicas: {replicas}}}\n"
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "dp", "namespace": "gpu-operator"},
+            "data": {key: text}}
+
+
+def _mig_config(key: str, devices: dict) -> dict:
+    text = yaml.safe_dump({"version": "v1", "mig-configs": {key: [{"devices": "all", "mig-enabled": True,
+                                                                   "mig-devices": devices}]}})
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "mig", "namespace": "gpu-operator"},
+            "data": {"config.yaml": text}}
+
+
 _GPU_TAINT = [{"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}]
 _GPU_TOLERATION = [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
 _L4 = [{"key": "karpenter.k8s.aws/instance-gpu-name", "operator": "In", "values": ["l4"]},
@@ -552,6 +636,15 @@ CASES = [
     Case("karpenter-pod-gets-a-node", "a GPU pod that fits a g6.xlarge",
          [_node_pool("g", _L4, taints=_GPU_TAINT), _node_class("g"),
           _isvc("g", {"nvidia.com/gpu": "1", "cpu": "2", "memory": "8Gi"}, _GPU_TOLERATION)], refused=False),
+    Case("karpenter-plans-the-advertised-gpus", "a time-sliced pool without a NodeOverlay (plans 1 GPU, gets 4)",
+         [_node_pool("g", _L4, labels={"nvidia.com/device-plugin.config": "g"}), _plugin_config("g", 4)]),
+    Case("karpenter-plans-the-advertised-gpus", "a MIG pool without a NodeOverlay",
+         [_node_pool("m", _A100, labels={"nvidia.com/mig.config": "m"}), _mig_config("m", {"1g.10gb": 7})]),
+    Case("karpenter-plans-the-advertised-gpus", "a time-sliced pool and a MIG pool with their overlays",
+         [_node_pool("g", _L4, labels={"nvidia.com/device-plugin.config": "g"}), _plugin_config("g", 4),
+          _overlay("g", "g", {"nvidia.com/gpu": "4"}),
+          _node_pool("m", _A100, labels={"nvidia.com/mig.config": "m"}), _mig_config("m", {"1g.10gb": 7}),
+          _overlay("m", "m", {"nvidia.com/gpu": "0", "nvidia.com/mig-1g.10gb": "56"})], refused=False),
     Case("karpenter-nodepool-keeps-instance-types", "an L4 pool that lists an A10G instance type",
          [_node_pool("g", _L4 + [{"key": "node.kubernetes.io/instance-type", "operator": "In",
                                   "values": ["g5.xlarge"]}])]),

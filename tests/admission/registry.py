@@ -10,6 +10,7 @@ MODULES = (
     "kubernetes",
     "karpenter",
     "nvidia",
+    "argo",
 )
 
 
