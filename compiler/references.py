@@ -88,7 +88,7 @@ def _check_step_names(name: str, pipeline, bag: DiagnosticBag, source_map: Sourc
     for step_name, step in pipeline.steps.items():
         path = ("pipelines", name, "steps", step_name)
         if step_name == DAG_TEMPLATE:
-            bag.add(source_map.key(path), f"pipelines.{name}.steps: a step cannot be named {DAG_TEMPLATE!r}: the "
+            bag.add(source_map.key(path), f"pipelines.{name}.steps.{step_name}: a step cannot be named {DAG_TEMPLATE!r}: the "
                     f"workflow's DAG template has that name, and Argo refuses two templates with one name", path,
                     hint=f"rename the step, e.g. {DAG_TEMPLATE}-step")
         elif step.after and step_name[0].isdigit():
