@@ -148,7 +148,7 @@ def _is_mig_config(obj: dict, objects: Objects) -> bool:
 @object_check("nvidia-mig-parted-config-valid", kinds=("ConfigMap",),
               source=f"{MIG_PARTED} api/spec/v1/spec.go: Spec.UnmarshalJSON, MigConfigSpec.UnmarshalJSON; "
                      f"{MIG_PARTED} pkg/types/mig_config.go: AssertValidFormat; "
-                     f"{OPERATOR} controllers/object_controls.go: TransformMigManager (CONFIG_FILE config.yaml)")
+                     f"{OPERATOR} controllers/object_controls.go: TransformMIGManager (CONFIG_FILE config.yaml)")
 def mig_parted_config_valid(obj: dict, objects: Objects) -> Iterator[str]:
     if _is_mig_config(obj, objects):
         yield from mig_spec_problems(obj["data"]["config.yaml"])
@@ -164,7 +164,7 @@ def _mig_spec(objects: Objects) -> dict:
                source=f"{MIG_PARTED} cmd/nvidia-mig-parted/assert/assert.go: GetSelectedMigConfig; "
                       f"{OPERATOR} controllers/nodelabeling_controller.go: updateGPUStateLabels (all-disabled "
                       "default); "
-                      f"{MIG_PARTED} pkg/mig/reconfigure/reconfigure.go: Reconfigure")
+                      f"{MIG_PARTED} pkg/mig/reconfigure/reconfigure.go: validateMigConfig")
 def mig_config_has_every_label_value(objects: Objects) -> Iterator[str]:
     """Each `nvidia.com/mig.config` value our nodes carry, and the operator's default, is a config the MIG manager has."""
     configs = _mig_configs(objects)
@@ -334,7 +334,7 @@ def device_plugin_config_valid(obj: dict, objects: Objects) -> Iterator[str]:
 
 @compile_check("nvidia-device-plugin-config-has-every-label-value",
                source=f"{PLUGIN} cmd/config-manager/main.go: updateConfigName; "
-                      f"{OPERATOR} controllers/object_controls.go: TransformDevicePlugin (FALLBACK_STRATEGIES empty)")
+                      f"{OPERATOR} controllers/object_controls.go: transformConfigManagerInitContainer (FALLBACK_STRATEGIES empty)")
 def device_plugin_config_has_every_label_value(objects: Objects) -> Iterator[str]:
     """Each `nvidia.com/device-plugin.config` value our nodes carry is a key of the one device-plugin ConfigMap."""
     configs = _plugin_configs(objects)
