@@ -34,7 +34,7 @@ def check_document(document: LoadedDocument, env: str | None = None) -> CheckedS
     if env is not None:
         data, source_map = apply_overlay(data, source_map, env)
     spec = validate_data(data, source_map)
-    check_references(spec, source_map)
+    check_references(spec, source_map, env)
     return CheckedSpec(spec, source_map, document, env)
 
 

@@ -5,14 +5,14 @@ import difflib
 from collections.abc import Iterable
 
 from .diagnostics import DiagnosticBag
-from .naming import BUDGETS, has_monitor_jobs, resource_name
+from .naming import BUDGETS, DAG_TEMPLATE, derived_name, has_monitor_jobs
 from .source_map import SourceMap
 from .spec import Spec
 from .validation import dotted
 
 
-def check_references(spec: Spec, source_map: SourceMap) -> None:
-    """Raise SpecError with every dangling reference, cycle and over-long derived name."""
+def check_references(spec: Spec, source_map: SourceMap, env: str | None = None) -> None:
+    """Raise SpecError with every dangling reference, cycle and over-long derived name (in environment `env`)."""
     bag = DiagnosticBag()
     ref = _Resolver(bag, source_map)
     runtimes, models, pools = spec.runtimes, spec.models, spec.node_pools
@@ -37,6 +37,7 @@ def check_references(spec: Spec, source_map: SourceMap) -> None:
                     ref.check(here + ("features", "views", i), view, views, "feature view")
             for i, before in enumerate(step.after):
                 ref.check(here + ("after", i), before, pipeline.steps, f"step of pipeline {name!r}")
+        _check_step_names(name, pipeline, bag, source_map)
         _check_dag(name, pipeline, bag, source_map)
 
     for name, endpoint in spec.serving.items():
@@ -63,7 +64,7 @@ def check_references(spec: Spec, source_map: SourceMap) -> None:
                                "or set estimation: none")
         ref.check(here + ("alerts", "receiver"), monitor.alerts.receiver, receivers, "alert receiver")
 
-    _check_name_budgets(spec, bag, source_map)
+    _check_name_budgets(spec, bag, source_map, env)
     bag.raise_if_any()
 
 
@@ -85,6 +86,22 @@ class _Resolver:
         hint = f"known: {', '.join(choices)}" if choices else f"no {what} is defined"
         position = self.map.key(path) if key else self.map.value(path)
         self.bag.add(position, message, path, hint)
+
+
+def _check_step_names(name: str, pipeline, bag: DiagnosticBag, source_map: SourceMap) -> None:
+    """What Argo's validator refuses in DAG task and template names (workflow/validate/validate.go: validateDAG,
+    validateWorkflowFieldNames): a task with dependencies named with a leading digit, and a second template
+    named like the DAG template the steps are listed in."""
+    for step_name, step in pipeline.steps.items():
+        path = ("pipelines", name, "steps", step_name)
+        if step_name == DAG_TEMPLATE:
+            bag.add(source_map.key(path), f"pipelines.{name}.steps.{step_name}: a step cannot be named {DAG_TEMPLATE!r}: the "
+                    f"workflow's DAG template has that name, and Argo refuses two templates with one name", path,
+                    hint=f"rename the step, e.g. {DAG_TEMPLATE}-step")
+        elif step.after and step_name[0].isdigit():
+            bag.add(source_map.key(path), f"pipelines.{name}.steps.{step_name}: a step with `after` cannot start with "
+                    "a digit: Argo refuses DAG tasks with dependencies whose name begins with one", path,
+                    hint=f"rename it, e.g. step-{step_name}")
 
 
 def _check_dag(name: str, pipeline, bag: DiagnosticBag, source_map: SourceMap) -> None:
@@ -117,17 +134,19 @@ def _check_dag(name: str, pipeline, bag: DiagnosticBag, source_map: SourceMap) -
             return
 
 
-def _check_name_budgets(spec: Spec, bag: DiagnosticBag, source_map: SourceMap) -> None:
+def _check_name_budgets(spec: Spec, bag: DiagnosticBag, source_map: SourceMap, env: str | None) -> None:
     system = spec.metadata.name
     for budget in BUDGETS:
         entries = getattr(spec, budget.section)
         if budget.section == "monitoring":
             entries = {k: v for k, v in entries.items() if has_monitor_jobs(v)}
         for key in entries:
-            derived = resource_name(system, key, budget.suffix)
+            derived = derived_name(budget, system, env, key)
             if len(derived) > budget.limit:
                 path = (budget.section, key)
                 over = len(derived) - budget.limit
                 bag.add(source_map.key(path), f"{dotted(path)}: the {budget.kind} name {derived!r} is {len(derived)} "
                         f"characters; {budget.why} (limit {budget.limit})", path,
-                        hint=f"shorten {key!r} or metadata.name {system!r} by {over} character{'s' * (over > 1)}")
+                        hint=f"shorten {key!r} or metadata.name {system!r}"
+                             + (f" (or the environment name {env!r})" if env and budget.cluster_scoped else "")
+                             + f" by {over} character{'s' * (over > 1)}")

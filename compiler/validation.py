@@ -38,7 +38,7 @@ def _diagnostic(item: dict, source_map: SourceMap, data: dict) -> Diagnostic:
     from .spec import Spec
     from .spec.introspection import keys_of, model_at
 
-    loc = tuple(item["loc"])
+    loc = _written(tuple(item["loc"]), data)
     kind = item["type"]
     value = _value_at(data, loc)
     if loc and loc[-1] == "[key]":
@@ -61,6 +61,15 @@ def _diagnostic(item: dict, source_map: SourceMap, data: dict) -> Diagnostic:
     whole = isinstance(value, (dict, list)) and kind not in _TYPE_WORDS
     position = source_map.key(loc) if whole else source_map.value(loc)
     return Diagnostic(position, f"{dotted(loc)}: {_message(item, value)}", loc)
+
+
+def _written(loc: tuple, data: Any) -> tuple:
+    """`loc` without a list index into a scalar: a field that reads one value as a list of one reports `[0]`."""
+    for i, part in enumerate(loc):
+        parent = _value_at(data, loc[:i])
+        if isinstance(part, int) and isinstance(parent, str):
+            return loc[:i] + loc[i + 1:]
+    return loc
 
 
 def _message(item: dict, value: Any) -> str:

@@ -78,7 +78,8 @@ def test_names_and_gpu_placement() -> None:
     objects = {(o["kind"], o["metadata"]["name"]): o for o in lower(checked(EXAMPLE, "prod"))}
     isvc = objects[("InferenceService", "fraud-fraud-api")]
     predictor = isvc["spec"]["predictor"]
-    assert predictor["nodeSelector"] == {"mlops.dev/node-pool": "fraud-gpu-serve"}
+    # cluster-wide names and label values carry the environment
+    assert predictor["nodeSelector"] == {"mlops.dev/node-pool": "fraud-prod-gpu-serve"}
     assert predictor["tolerations"][0]["key"] == "nvidia.com/gpu"
     embed = objects[("InferenceService", "fraud-merchant-embed")]["spec"]["predictor"]["model"]
     assert embed["resources"]["limits"]["nvidia.com/mig-1g.10gb"] == 1
@@ -88,19 +89,19 @@ def test_names_and_gpu_placement() -> None:
     cron = objects[("CronWorkflow", "fraud-train-fraud")]["spec"]
     assert cron["schedules"] == ["0 3 * * *"] and "schedule" not in cron
     assert cron["timezone"] == "Europe/Berlin" and cron["concurrencyPolicy"] == "Forbid"
-    pool = objects[("NodePool", "fraud-gpu-train")]["spec"]
+    pool = objects[("NodePool", "fraud-prod-gpu-train")]["spec"]
     assert pool["limits"] == {"nvidia.com/gpu": "16"}
     assert pool["disruption"]["consolidationPolicy"] == "WhenEmpty"
 
 
 def test_sharing_configs_select_pools_by_label() -> None:
     objects = {(o["kind"], o["metadata"]["name"]): o for o in lower(checked(EXAMPLE, "prod"))}
-    plugin = objects[("ConfigMap", "fraud-device-plugin-config")]["data"]["fraud-gpu-serve"]
+    plugin = objects[("ConfigMap", "fraud-prod-device-plugin-config")]["data"]["fraud-prod-gpu-serve"]
     assert "failRequestsGreaterThanOne: true" in plugin and "replicas: 4" in plugin
-    mig = objects[("ConfigMap", "fraud-mig-parted-config")]["data"]["config.yaml"]
-    assert "fraud-gpu-mig:" in mig and "1g.10gb: 4" in mig
-    labels = objects[("NodePool", "fraud-gpu-serve")]["spec"]["template"]["metadata"]["labels"]
-    assert labels["nvidia.com/device-plugin.config"] == "fraud-gpu-serve"
+    mig = objects[("ConfigMap", "fraud-prod-mig-parted-config")]["data"]["config.yaml"]
+    assert "fraud-prod-gpu-mig:" in mig and "1g.10gb: 4" in mig and "all-disabled:" in mig
+    labels = objects[("NodePool", "fraud-prod-gpu-serve")]["spec"]["template"]["metadata"]["labels"]
+    assert labels["nvidia.com/device-plugin.config"] == "fraud-prod-gpu-serve"
 
 
 def test_lock_pins_storage_uri_canary_and_rollbacks() -> None:

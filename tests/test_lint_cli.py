@@ -299,8 +299,8 @@ def test_rules_prints_one_rule(capsys, query):
 
 
 def test_rules_unknown_code(capsys):
-    code, _, err = run_cli(capsys, "rules", "GPU010")
-    assert code == 2 and "did you mean GPU007?" in err
+    code, _, err = run_cli(capsys, "rules", "GPU099")
+    assert code == 2 and "did you mean GPU009?" in err
 
 
 # --- the lint path stays light ------------------------------------------------------------------------------------

@@ -29,16 +29,22 @@ def rules_md_table() -> dict[str, tuple[str, str]]:
     return rows
 
 
+#: Codes added after RULES.md was written (issue 12: what the controllers refuse or never schedule).
+#: They are held to the same docs, cases and naming as the rest; RULES.md is upstream data, not ours to edit.
+BEYOND_RULES_MD = {"GPU008", "GPU009", "GPU010", "SCHED001", "SCHED002", "SCHED003", "SCHED004"}
+
+
 def test_every_code_of_rules_md_is_registered_with_its_name_and_severity():
     table = rules_md_table()
     assert len(table) >= 29
     registered = {r.code: (r.name, r.severity) for r in RULES}
-    assert registered == table
+    assert {code: registered.get(code) for code in table} == table
+    assert set(registered) - set(table) == BEYOND_RULES_MD
 
 
 def test_codes_are_unique_and_in_families():
     assert len(BY_CODE) == len(RULES)
-    assert all(re.fullmatch(r"(SKEW|DEPS|GPU|SERVE|REPRO|MON|LINT)[0-9]{3}", r.code) for r in RULES)
+    assert all(re.fullmatch(r"(SKEW|DEPS|GPU|SERVE|REPRO|MON|SCHED|LINT)[0-9]{3}", r.code) for r in RULES)
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)

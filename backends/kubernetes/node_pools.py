@@ -1,12 +1,31 @@
-"""`node_pools:` -> Karpenter NodePool + EC2NodeClass (cloud aws) and the NVIDIA GPU sharing configs.
+"""`node_pools:` -> Karpenter NodePool + EC2NodeClass (+ NodeOverlay) on cloud aws, and the NVIDIA GPU sharing configs.
+
+Names: NodePools, EC2NodeClasses and NodeOverlays are cluster-scoped, and the GPU Operator's
+ConfigMaps, their keys and the node labels selecting them are shared by the whole cluster: all of
+them carry the environment (`ctx.cluster_name`), so two environments in one cluster never
+overwrite each other. docs/gpu.md says what the ClusterPolicy must point at.
 
 Sharing is configured per pool through node labels the GPU Operator watches:
 - time-slicing and MPS: one key per pool in the device-plugin ConfigMap, selected by
   `nvidia.com/device-plugin.config=<key>` (ClusterPolicy `spec.devicePlugin.config.name` must name
   the ConfigMap; it lives in the operator's namespace);
 - MIG: one named config per pool in a mig-parted ConfigMap, selected by `nvidia.com/mig.config=<key>`
-  (ClusterPolicy `spec.migManager.config.name`).
+  (ClusterPolicy `spec.migManager.config.name`), plus `all-disabled`: the operator labels every
+  MIG-capable node without a config with it (ClusterPolicy default), and exclusive pools of
+  MIG-capable GPUs ask for it explicitly.
 `cloud: generic` gets the configs only; its nodes must carry the same labels and taints.
+
+Instance types: a GPU pool requires its GPU's EC2 name, count and per-GPU memory (an a100-80gb
+pool must not launch A100-40GB instances, where its MIG profiles do not exist); a CPU pool without
+`instance_types` requires categories c, m and r (no GPU, accelerator or burstable instances).
+
+What Karpenter cannot know: it sizes a node from the instance type (`nvidia.com/gpu` = GPU
+count) before the device plugin runs. A time-sliced or MPS node advertises `replicas` times as many
+`nvidia.com/gpu`, and a MIG node `nvidia.com/mig-<profile>` resources Karpenter has never heard of,
+so it would launch a node per shared GPU or never launch one for a MIG request. A NodeOverlay
+(karpenter.sh/v1alpha1; Karpenter's `NodeOverlay` feature gate) gives the pool's instance types the
+capacity the device plugin will advertise (compiler/capacity.py), and the NodePool's limits count
+the same resources.
 
 Disruption: pools that run pipeline steps are only consolidated when empty and never expire, and
 every step pod carries `karpenter.sh/do-not-disrupt`, so a training run is not evicted for a
@@ -15,19 +34,23 @@ annotation (`mlops.dev/nodes-min`) for the plan and cost estimates.
 """
 from __future__ import annotations
 
-from compiler import gpu_catalogue
+from compiler import capacity, gpu_catalogue
+from compiler.instance_types import CPU_POOL_CATEGORIES
 from compiler.spec.node_pools import NodePool
+from compiler.yaml_emitter import dump_document
 
 from .context import Context
 from .labels import DOMAIN, NODE_POOL_LABEL, metadata, obj
-from .pods import GPU_RESOURCE
-from compiler.yaml_emitter import dump_document
+from .pods import GPU_RESOURCE, pool_label_value
 
 COMPONENT = "node-pool"
 GPU_OPERATOR_NAMESPACE = "gpu-operator"
 DEVICE_PLUGIN_LABEL = "nvidia.com/device-plugin.config"
 MIG_CONFIG_LABEL = "nvidia.com/mig.config"
+MIG_DISABLED = "all-disabled"
+NODE_POOL_NAME_LABEL = "karpenter.sh/nodepool"
 EC2_NODE_CLASS = {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass"}
+ACCELERATOR_ANNOTATION = f"{DOMAIN}/accelerator"
 #: Amazon Linux 2023: Karpenter picks the NVIDIA variant for GPU instance types.
 AMI_ALIAS = "al2023@latest"
 
@@ -39,6 +62,9 @@ def lower_node_pools(ctx: Context) -> list[dict]:
         for name in sorted(pools):
             objects.append(ec2_node_class(ctx, name, pools[name]))
             objects.append(node_pool(ctx, name, pools[name]))
+            overlay = node_overlay(ctx, name, pools[name])
+            if overlay is not None:
+                objects.append(overlay)
     device_plugin = device_plugin_config(ctx)
     if device_plugin is not None:
         objects.append(device_plugin)
@@ -48,17 +74,25 @@ def lower_node_pools(ctx: Context) -> list[dict]:
     return objects
 
 
+def pool_resource_name(ctx: Context, pool_name: str) -> str:
+    """The NodePool / EC2NodeClass / NodeOverlay name, and the `mlops.dev/node-pool` value its nodes carry."""
+    return pool_label_value(ctx, pool_name)
+
+
 def sharing_key(ctx: Context, pool_name: str) -> str:
-    return ctx.name(pool_name)
+    """The pool's key in the GPU Operator's ConfigMaps, and the node-label value selecting it."""
+    return ctx.cluster_name(pool_name)
 
 
 def node_labels(ctx: Context, name: str, pool: NodePool) -> dict[str, str]:
     """The labels nodes of this pool carry: workloads select the pool, the GPU Operator the sharing config."""
-    result = {NODE_POOL_LABEL: ctx.name(name)}
+    result = {NODE_POOL_LABEL: pool_resource_name(ctx, name)}
     if pool.sharing.mode in ("time_slicing", "mps"):
         result[DEVICE_PLUGIN_LABEL] = sharing_key(ctx, name)
     elif pool.sharing.mode == "mig":
         result[MIG_CONFIG_LABEL] = sharing_key(ctx, name)
+    elif (accelerator := gpu_catalogue.get(pool.accelerator or "")) is not None and accelerator.has_mig:
+        result[MIG_CONFIG_LABEL] = MIG_DISABLED  # whole GPUs: no MIG left over from an earlier use of the node
     return dict(sorted(result.items()))
 
 
@@ -75,13 +109,18 @@ def _requirements(pool: NodePool) -> list[dict]:
     if pool.instance_types:
         requirements.append({"key": "node.kubernetes.io/instance-type", "operator": "In",
                              "values": sorted(pool.instance_types)})
-    accelerator = gpu_catalogue.get(pool.accelerator) if pool.accelerator else None
-    if accelerator is not None:
-        if accelerator.aws_gpu_name:
-            requirements.append({"key": "karpenter.k8s.aws/instance-gpu-name", "operator": "In",
-                                 "values": [accelerator.aws_gpu_name]})
+    elif not pool.is_gpu:
+        requirements.append({"key": "karpenter.k8s.aws/instance-category", "operator": "In",
+                             "values": list(CPU_POOL_CATEGORIES)})
+    if pool.is_gpu:
+        requirements.append({"key": "karpenter.k8s.aws/instance-gpu-name", "operator": "In",
+                             "values": [capacity.gpu_name(pool)]})
         requirements.append({"key": "karpenter.k8s.aws/instance-gpu-count", "operator": "In",
                              "values": [str(pool.gpus_per_node)]})
+        memory = capacity.gpu_memory_mib(pool)
+        if memory is not None:
+            requirements.append({"key": "karpenter.k8s.aws/instance-gpu-memory", "operator": "In",
+                                 "values": [str(memory)]})
     return requirements
 
 
@@ -92,8 +131,15 @@ def _disruption(ctx: Context, name: str) -> dict:
             "budgets": [{"nodes": "10%"}]}
 
 
+def _limits(ctx: Context, pool: NodePool) -> dict[str, str]:
+    """At most `nodes.max` nodes, counted in the GPU resources the nodes advertise (as the NodeOverlay says)."""
+    per_node = capacity.advertised_gpus(pool, ctx.spec.platform.gpu_operator.mig_strategy)
+    limits = {resource: str(count * pool.nodes.max) for resource, count in sorted(per_node.items()) if count}
+    return limits or {"nodes": str(pool.nodes.max)}
+
+
 def node_pool(ctx: Context, name: str, pool: NodePool) -> dict:
-    resource = ctx.name(name)
+    resource = pool_resource_name(ctx, name)
     template_spec: dict = {
         "nodeClassRef": {**EC2_NODE_CLASS, "name": resource},
         "requirements": _requirements(pool),
@@ -101,20 +147,36 @@ def node_pool(ctx: Context, name: str, pool: NodePool) -> dict:
     }
     if pool.is_gpu and pool.taint:
         template_spec["taints"] = [{"key": GPU_RESOURCE, "value": "true", "effect": "NoSchedule"}]
-    limits = ({GPU_RESOURCE: str(pool.gpus_per_node * pool.nodes.max)} if pool.is_gpu
-              else {"nodes": str(pool.nodes.max)})
+    annotations = {f"{DOMAIN}/nodes-min": str(pool.nodes.min), f"{DOMAIN}/nodes-max": str(pool.nodes.max)}
+    if pool.accelerator:
+        annotations[ACCELERATOR_ANNOTATION] = pool.accelerator
     meta = metadata(ctx, resource, COMPONENT, f"node_pools.{name}", namespaced=False,
-                    extra_annotations={f"{DOMAIN}/nodes-min": str(pool.nodes.min),
-                                       f"{DOMAIN}/nodes-max": str(pool.nodes.max)})
+                    extra_annotations=annotations)
     return obj("karpenter.sh/v1", "NodePool", meta, spec={
         "template": {"metadata": {"labels": node_labels(ctx, name, pool)}, "spec": template_spec},
         "disruption": _disruption(ctx, name),
-        "limits": limits,
+        "limits": _limits(ctx, pool),
+    })
+
+
+def node_overlay(ctx: Context, name: str, pool: NodePool) -> dict | None:
+    """The GPU capacity the device plugin will advertise on the pool's nodes, for Karpenter to plan with.
+
+    None when it is what Karpenter already assumes (whole GPUs, or a CPU pool).
+    """
+    per_node = capacity.advertised_gpus(pool, ctx.spec.platform.gpu_operator.mig_strategy)
+    if per_node in ({}, {GPU_RESOURCE: pool.gpus_per_node}):
+        return None
+    resource = pool_resource_name(ctx, name)
+    meta = metadata(ctx, resource, COMPONENT, f"node_pools.{name}.sharing", namespaced=False)
+    return obj("karpenter.sh/v1alpha1", "NodeOverlay", meta, spec={
+        "requirements": [{"key": NODE_POOL_NAME_LABEL, "operator": "In", "values": [resource]}],
+        "capacity": {key: str(count) for key, count in sorted(per_node.items())},
     })
 
 
 def ec2_node_class(ctx: Context, name: str, pool: NodePool) -> dict:
-    resource = ctx.name(name)
+    resource = pool_resource_name(ctx, name)
     discovery = [{"tags": {"karpenter.sh/discovery": ctx.system}}]
     meta = metadata(ctx, resource, COMPONENT, f"node_pools.{name}", namespaced=False)
     return obj("karpenter.k8s.aws/v1", "EC2NodeClass", meta, spec={
@@ -153,25 +215,19 @@ def device_plugin_config(ctx: Context) -> dict | None:
             for name, pool in sorted(ctx.spec.node_pools.items()) if pool.sharing.mode in ("time_slicing", "mps")}
     if not data:
         return None
-    meta = metadata(ctx, ctx.name("device-plugin-config"), COMPONENT, "node_pools",
+    meta = metadata(ctx, ctx.cluster_name("device-plugin-config"), COMPONENT, "node_pools",
                     namespace=GPU_OPERATOR_NAMESPACE)
     return obj("v1", "ConfigMap", meta, data=data)
 
 
-def mig_devices(pool: NodePool) -> dict[str, int]:
-    mig = pool.sharing.mig
-    if mig.layout is not None:
-        return dict(sorted(mig.layout.items()))
-    accelerator = gpu_catalogue.get(pool.accelerator)
-    profile = accelerator.mig_profiles.get(mig.profile) if accelerator else None
-    return {mig.profile: profile.max_count if profile else 1}
-
-
 def mig_parted_config(ctx: Context) -> dict | None:
-    """A mig-parted config (GPU Operator MIG manager): one named config per MIG pool."""
-    configs = {sharing_key(ctx, name): [{"devices": "all", "mig-enabled": True, "mig-devices": mig_devices(pool)}]
+    """A mig-parted config (GPU Operator MIG manager): `all-disabled` and one named config per MIG pool."""
+    configs = {sharing_key(ctx, name): [{"devices": "all", "mig-enabled": True,
+                                         "mig-devices": capacity.mig_devices(pool)}]
                for name, pool in sorted(ctx.spec.node_pools.items()) if pool.sharing.mode == "mig"}
     if not configs:
         return None
-    meta = metadata(ctx, ctx.name("mig-parted-config"), COMPONENT, "node_pools", namespace=GPU_OPERATOR_NAMESPACE)
+    configs = {MIG_DISABLED: [{"devices": "all", "mig-enabled": False}], **configs}
+    meta = metadata(ctx, ctx.cluster_name("mig-parted-config"), COMPONENT, "node_pools",
+                    namespace=GPU_OPERATOR_NAMESPACE)
     return obj("v1", "ConfigMap", meta, data={"config.yaml": dump_document({"version": "v1", "mig-configs": configs})})

@@ -8,6 +8,7 @@ refers to the template, so a manual run and a scheduled run are the same workflo
 """
 from __future__ import annotations
 
+from compiler.naming import DAG_TEMPLATE
 from compiler.spec.pipelines import Pipeline, Step
 
 from .argo import API_VERSION, container, cron_workflow, placement, workflow_spec
@@ -16,7 +17,7 @@ from .labels import DOMAIN, PIPELINE_LABEL, metadata, obj
 from .units import seconds
 
 COMPONENT = "pipeline"
-ENTRYPOINT = "dag"
+ENTRYPOINT = DAG_TEMPLATE
 
 
 def lower_pipeline(ctx: Context, name: str) -> list[dict]:

@@ -6,18 +6,17 @@ to limits on every container.
 """
 from __future__ import annotations
 
-from compiler.gpu_catalogue import mig_resource_name
+from compiler.capacity import GPU_RESOURCE, requested_gpus
 from compiler.spec.resources import Resources
 
 from .context import Context
 from .labels import NODE_POOL_LABEL
-from .units import quantity, whole_gpus
+from .units import quantity
 
 #: A UID/GID above the range host users and most images' built-in users take (checkov CKV_K8S_40).
 RUN_AS_USER = 10001
 DEFAULT_CPU = "500m"
 DEFAULT_MEMORY = "1Gi"
-GPU_RESOURCE = "nvidia.com/gpu"
 GPU_TAINT = {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
 TMP_VOLUME = "tmp"
 
@@ -52,14 +51,7 @@ def image_pull_policy(image: str) -> str:
 
 def gpu_resources(ctx: Context, resources: Resources) -> dict[str, int]:
     """The extended resources a GPU request becomes: nvidia.com/gpu, or a MIG slice under the mixed strategy."""
-    profile = resources.mig_profile
-    if profile is not None:
-        if ctx.spec.platform.gpu_operator.mig_strategy == "mixed":
-            return {mig_resource_name(profile): 1}
-        return {GPU_RESOURCE: 1}  # single strategy: MIG devices are advertised as nvidia.com/gpu
-    if resources.gpu_count > 0:
-        return {GPU_RESOURCE: whole_gpus(resources.gpu_count)}
-    return {}
+    return requested_gpus(resources, ctx.spec.platform.gpu_operator.mig_strategy)
 
 
 def container_resources(ctx: Context, resources: Resources) -> dict:
@@ -72,10 +64,15 @@ def container_resources(ctx: Context, resources: Resources) -> dict:
     return {"limits": limits, "requests": dict(base)}
 
 
+def pool_label_value(ctx: Context, pool: str) -> str:
+    """The `mlops.dev/node-pool` value of a pool's nodes: its NodePool's name, which carries the environment."""
+    return ctx.cluster_name(pool)
+
+
 def node_selector(ctx: Context, resources: Resources) -> dict[str, str] | None:
     if resources.pool is None:
         return None
-    return {NODE_POOL_LABEL: ctx.name(resources.pool)}
+    return {NODE_POOL_LABEL: pool_label_value(ctx, resources.pool)}
 
 
 def tolerations(ctx: Context, resources: Resources) -> list[dict] | None:

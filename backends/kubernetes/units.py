@@ -35,11 +35,6 @@ def prometheus_duration(value: Duration) -> str:
     return f"{total}s"
 
 
-def whole_gpus(count: float) -> int:
-    """GPUs are whole extended resources; a fraction is a lint error (GPU006), lowered rounded up."""
-    return max(1, math.ceil(count))
-
-
 def number(value: float) -> str:
     """A threshold inside PromQL: no exponent, no trailing zeros."""
     text = f"{value:.10f}".rstrip("0").rstrip(".")

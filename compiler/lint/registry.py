@@ -5,7 +5,7 @@ import difflib
 from types import MappingProxyType
 
 from .rule import Rule
-from .rules import deps, gpu, hygiene, mon, repro, serve, skew
+from .rules import deps, gpu, hygiene, mon, repro, sched, serve, skew
 
 RULES: tuple[Rule, ...] = (
     skew.preprocessing_version_mismatch,
@@ -23,6 +23,13 @@ RULES: tuple[Rule, ...] = (
     gpu.gpu_pool_untainted,
     gpu.gpu_request_unsatisfiable,
     gpu.mig_strategy_mismatch,
+    gpu.gpu_memory_exceeds_request,
+    gpu.shared_gpu_request_above_one,
+    gpu.mps_with_mixed_mig_strategy,
+    sched.workload_exceeds_node,
+    sched.min_replicas_exceed_pool_limit,
+    sched.pool_launches_no_instance_type,
+    sched.step_deadline_exceeds_pipeline,
     serve.cold_start_large_model,
     serve.large_model_uncached,
     serve.single_replica_endpoint,

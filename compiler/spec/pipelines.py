@@ -1,26 +1,26 @@
 """`pipelines:`: DAGs of steps on a schedule."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from .base import Name, SpecModel, empty_dict, empty_list
 from .resources import Resources
+from .schedule import check_cron, check_timezone
 from .units import Duration
 
-_CRON_FIELD = r"[-*/,?0-9A-Za-z]+"
+__all__ = ["CronSchedule", "Pipeline", "Step", "TimeZone", "check_cron"]
 
-
-def check_cron(expression: str) -> str:
-    fields = expression.split()
-    if expression.startswith("@"):
-        if expression not in {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}:
-            raise ValueError(f"unknown cron shorthand {expression!r}")
-        return expression
-    if len(fields) != 5:
-        raise ValueError(f"cron schedule {expression!r} has {len(fields)} fields; write 5: "
-                         "minute hour day-of-month month day-of-week, e.g. \"0 3 * * *\"")
-    return expression
+#: A cron schedule Argo's parser accepts and that runs (compiler/spec/schedule.py).
+CronSchedule = Annotated[str, AfterValidator(check_cron)]
+#: One schedule or a list of them; one is read as a list of one, so an error names the item.
+Schedules = Annotated[
+    list[CronSchedule] | None,
+    BeforeValidator(lambda value: [value] if isinstance(value, str) else value),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}, {"type": "null"}]}),
+]
+#: An IANA time zone Go's time.LoadLocation loads.
+TimeZone = Annotated[str, AfterValidator(check_timezone)]
 
 
 class FeatureRead(SpecModel):
@@ -44,22 +44,17 @@ class Step(SpecModel):
 
 class Pipeline(SpecModel):
     runtime: Name = Field(description="Runtime (image) the steps run in.")
-    schedule: str | list[str] | None = Field(None, description="Cron schedule(s); omitted = run on demand.")
-    timezone: str = Field("UTC", description="IANA time zone of the schedule.")
+    schedule: Schedules = Field(
+        None, description="Cron schedule(s) as Argo reads them (5 fields, or @daily / @every 1h); omitted = run on "
+                          "demand.")
+    timezone: TimeZone = Field("UTC", description="IANA time zone of the schedule, e.g. Europe/Berlin.")
     concurrency: Literal["allow", "forbid", "replace"] = Field("forbid",
                                                              description="What a schedule does while a run is active.")
     timeout: Duration | None = Field(None, description="Deadline of a whole run.")
     steps: dict[Name, Step] = Field(min_length=1, description="Steps by name; `after` edges form a DAG.")
 
-    @field_validator("schedule")
-    @classmethod
-    def _cron(cls, schedule: str | list[str] | None) -> str | list[str] | None:
-        for expression in [schedule] if isinstance(schedule, str) else schedule or []:
-            check_cron(expression)
-        return schedule
-
     @property
     def schedules(self) -> list[str]:
         if self.schedule is None:
             return []
-        return [self.schedule] if isinstance(self.schedule, str) else list(self.schedule)
+        return list(self.schedule)

@@ -5,7 +5,8 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from ...gpu_catalogue import get as accelerator, layout_problem, smallest_profile_fitting
+from ... import capacity
+from ...gpu_catalogue import MIG_USABLE_PERCENT, get as accelerator, layout_problem, smallest_profile_fitting
 from ...spec.units import Percentage
 from ..relations import gib, workloads
 from ..rule import Context, Problem, RuleOptions, rule
@@ -328,6 +329,8 @@ def gpu_request_unsatisfiable(ctx: Context, options: RuleOptions) -> Iterator[Pr
             continue
         count = res.gpu_count
         advertised = pool.gpus_per_node * pool.sharing.replicas
+        if count > 1 and pool.sharing.mode in ("time_slicing", "mps") and count == int(count):
+            continue  # GPU009: the device plugin refuses any request above one shared GPU
         if count != int(count):
             yield Problem(gpu_path, f"{work.label} asks for {count:g} GPUs: Kubernetes allocates whole GPUs only",
                           hint="request a whole number of GPUs, a MIG slice ({mig: 1g.10gb}), or a time-sliced "
@@ -385,3 +388,141 @@ def mig_strategy_mismatch(ctx: Context, options: RuleOptions) -> Iterator[Proble
             yield Problem(here + ("layout",), f"node pool {name!r} mixes MIG profiles {', '.join(mig.profiles)} "
                           "but platform.gpu_operator.mig_strategy is single",
                           hint="set platform.gpu_operator.mig_strategy: mixed, or use one profile per pool")
+
+
+@rule("GPU008", "gpu-memory-exceeds-request", "error",
+      "A served model's `gpu_memory` is larger than the memory of the GPUs (or the MIG slice) its endpoint requests.")
+def gpu_memory_exceeds_request(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    For every endpoint whose model declares `gpu_memory`, compares it with the GPU memory the
+    endpoint asks for: whole GPUs times the memory of one (what EC2 reports for the pool's
+    accelerator, e.g. 22888 MiB for an L4), or a MIG slice's memory (credited, as GPU001 does,
+    with `MIG_USABLE_PERCENT` % of the profile's nominal size: 1g.10gb holds 8.8Gi).
+
+    ## Why is this bad?
+    A model does not shrink to fit: the server runs out of GPU memory while loading, CUDA OOM
+    kills it, and the pod restarts in a loop. The spec already says it cannot fit.
+
+    ## Example
+    ```yaml
+    node_pools:
+      gpu-mig: {accelerator: a100-80gb, sharing: {mig: {profile: 1g.10gb}}, nodes: {max: 1}}
+    models:
+      embedder: {version: 3, format: pytorch, gpu_memory: 16Gi}
+    serving:
+      embed-api: {model: embedder, runtime: serve, resources: {gpu: {mig: 1g.10gb}, pool: gpu-mig}}
+    ```
+
+    ## Use instead
+    ```yaml
+    node_pools:
+      gpu-mig: {accelerator: a100-80gb, sharing: {mig: {profile: 2g.20gb}}, nodes: {max: 1}}
+    models:
+      embedder: {version: 3, format: pytorch, gpu_memory: 16Gi}
+    serving:
+      embed-api: {model: embedder, runtime: serve, resources: {gpu: {mig: 2g.20gb}, pool: gpu-mig}}
+    ```
+    """
+    for work in workloads(ctx.spec):
+        res = work.resources
+        pool = ctx.spec.node_pools.get(res.pool or "")
+        acc = accelerator(pool.accelerator or "") if pool else None
+        if work.gpu_memory_bytes is None or acc is None or not res.uses_gpu:
+            continue
+        if res.mig_profile is not None:
+            profile = acc.mig_profiles.get(res.mig_profile)
+            if profile is None:
+                continue  # GPU002/GPU006 report the profile itself
+            has, what = profile.usable_memory_bytes, (f"a {profile.name} slice ({gib(profile.usable_memory_bytes)} "
+                                                      f"usable, {MIG_USABLE_PERCENT}% of {profile.memory_gb}GB)")
+        else:
+            count = max(1, int(res.gpu_count))
+            has = count * capacity.gpu_memory_bytes(acc)
+            what = f"{count} x {acc.key} ({gib(has)})"
+        if work.gpu_memory_bytes > has:
+            model = ctx.spec.serving[work.path[1]].model if work.kind == "endpoint" else None
+            yield Problem(work.path + ("resources", "gpu"),
+                          f"{work.label} requests {what}, but model {model!r} needs {gib(work.gpu_memory_bytes)} of "
+                          "GPU memory: it cannot load", hint="request a larger MIG slice, more GPUs or a GPU with "
+                          "more memory, or correct the model's gpu_memory")
+
+
+@rule("GPU009", "shared-gpu-request-above-one", "error",
+      "A workload asks for 2 or more GPUs on a time-sliced or MPS pool.")
+def shared_gpu_request_above_one(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    Checks every whole-GPU request on a pool shared with `time_slicing` or `mps`: it must be 1.
+
+    ## Why is this bad?
+    The generated device-plugin config sets `failRequestsGreaterThanOne: true` (NVIDIA's
+    recommendation, and the default for MPS): two shares of a time-sliced GPU are not twice the
+    GPU, they may even be the same GPU. The device plugin refuses such an allocation, and the pod
+    fails to start with `UnexpectedAdmissionError` on every node it is bound to.
+
+    ## Example
+    ```yaml
+    node_pools:
+      gpu-serve: {accelerator: l4, sharing: {time_slicing: {replicas: 4}}, nodes: {max: 2}}
+    serving:
+      llm-api: {model: llm, runtime: serve, resources: {gpu: 2, pool: gpu-serve}}
+    ```
+
+    ## Use instead
+    ```yaml
+    node_pools:
+      gpu-serve: {accelerator: l4, sharing: {time_slicing: {replicas: 4}}, nodes: {max: 2}}
+      gpu-multi: {accelerator: l4, gpus_per_node: 4, nodes: {max: 1}}
+    serving:
+      llm-api: {model: llm, runtime: serve, resources: {gpu: 2, pool: gpu-multi}}
+    ```
+    """
+    for work in workloads(ctx.spec):
+        res = work.resources
+        pool = ctx.spec.node_pools.get(res.pool or "")
+        if pool is None or pool.sharing.mode not in ("time_slicing", "mps") or res.gpu_count <= 1:
+            continue
+        if res.gpu_count != int(res.gpu_count):
+            continue  # GPU006: fractional
+        mode = "time-sliced" if pool.sharing.mode == "time_slicing" else "shared by MPS"
+        yield Problem(work.path + ("resources", "gpu"),
+                      f"{work.label} asks for {res.gpu_count:g} GPUs on pool {res.pool!r}, whose GPUs are {mode}: the "
+                      "device plugin refuses more than one shared GPU per container (failRequestsGreaterThanOne)",
+                      hint="request gpu: 1, or run it on an exclusive pool with enough GPUs per node")
+
+
+@rule("GPU010", "mps-with-mixed-mig-strategy", "error",
+      "A pool shares GPUs with MPS while `platform.gpu_operator.mig_strategy` is `mixed`.")
+def mps_with_mixed_mig_strategy(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    Checks that no pool uses `sharing: {mps: ...}` while the GPU Operator runs the device plugin
+    with `mig_strategy: mixed`.
+
+    ## Why is this bad?
+    The MIG strategy is one flag for the whole cluster, and the NVIDIA device plugin refuses to
+    start with an MPS config under `--mig-strategy=mixed` ("using --mig-strategy=mixed is not
+    supported with MPS"): on the MPS pool's nodes no GPU is ever advertised, and its pods stay
+    Pending.
+
+    ## Example
+    ```yaml
+    platform:
+      gpu_operator: {mig_strategy: mixed}
+    node_pools:
+      gpu-serve: {accelerator: l4, sharing: {mps: {replicas: 4}}, nodes: {max: 2}}
+    ```
+
+    ## Use instead
+    ```yaml
+    platform:
+      gpu_operator: {mig_strategy: mixed}
+    node_pools:
+      gpu-serve: {accelerator: l4, sharing: {time_slicing: {replicas: 4}}, nodes: {max: 2}}
+    ```
+    """
+    if ctx.spec.platform.gpu_operator.mig_strategy != "mixed":
+        return
+    for name, pool in ctx.spec.node_pools.items():
+        if pool.sharing.mode == "mps":
+            yield Problem(("node_pools", name, "sharing", "mps"), f"node pool {name!r} shares its GPUs with MPS, "
+                          "but platform.gpu_operator.mig_strategy is mixed: the device plugin does not start with "
+                          "both", hint="use time_slicing on this pool, or mig_strategy single/none", at="key")
