@@ -16,7 +16,21 @@ and each controller can only act on signals that exist for it:
 A scaler that reads a metric of the pods themselves (cpu, memory, GPU utilisation) cannot bring an
 endpoint back from zero: at zero replicas there is nothing to measure. `refusal()` says which
 combinations no controller can carry out, so validation refuses them with a message instead of
-compiling something that sits in the cluster doing nothing.
+compiling something that sits in the cluster doing nothing. The refusals, and where upstream they
+come from:
+
+- min 0 with a pod-metric scaler: nothing to measure at zero (KEDA's own webhook refuses a
+  cpu/memory-only ScaledObject with minReplicaCount 0: kedacore/keda v2.20.2
+  apis/keda/v1alpha1/scaledobject_webhook.go verifyCPUMemoryScalers);
+- gpu_utilization in knative mode: Knative's autoscalers take concurrency, rps, cpu or memory
+  (knative/serving knative-v1.23.0 pkg/apis/autoscaling/annotation_validation.go validateMetric);
+- a percentage target above 100: KServe refuses it for its HPA path
+  (kserve/kserve v0.20.0 pkg/apis/serving/v1beta1/inference_service_validation.go
+  validateScalingHPACompExtension), and a utilisation above 100 % is never reached;
+- a standard-mode canary with min 0: KServe runs a canary with ceil(min x percent / 100) fixed
+  replicas and refuses a canary minReplicas above the stable one (same file, validateCanarySpecs;
+  pkg/controller/v1beta1/inferenceservice/components/predictor.go canaryReplicaCount), so with
+  min 0 the canary never runs.
 """
 from __future__ import annotations
 
@@ -31,6 +45,8 @@ ServingMode = Literal["standard", "knative"]
 
 #: Scalers whose signal is a measurement of the running pods: none of them can scale from zero.
 POD_METRIC_SCALERS: frozenset[str] = frozenset({"knative-hpa", "hpa", "keda-prometheus"})
+#: Metrics whose target is a utilisation in percent.
+PERCENT_METRICS: frozenset[str] = frozenset({"cpu", "memory", "gpu_utilization"})
 
 
 def scaler_for(endpoint: "Endpoint", mode: ServingMode) -> Scaler:
@@ -59,20 +75,41 @@ class Refusal:
     hint: str
 
 
-def refusal(endpoint: "Endpoint", mode: ServingMode) -> Refusal | None:
-    """Why `endpoint`'s scaling cannot work in `mode`, or None when it can."""
+def refusals(endpoint: "Endpoint", mode: ServingMode) -> list[Refusal]:
+    """Every reason `endpoint`'s scaling cannot work in `mode` (empty when it can)."""
+    found: list[Refusal] = []
     metric = endpoint.autoscale.metric if endpoint.autoscale is not None else None
     if mode == "knative" and metric == "gpu_utilization":
-        return Refusal(("autoscale", "metric"),
-                       "Knative's autoscalers scale on concurrency, rps, cpu or memory; gpu_utilization needs "
-                       "KEDA, which KServe only drives in standard mode",
-                       "use serving_mode: standard, or autoscale on concurrency or rps")
+        found.append(Refusal(("autoscale", "metric"),
+                             "Knative's autoscalers scale on concurrency, rps, cpu or memory; gpu_utilization needs "
+                             "KEDA, which KServe only drives in standard mode",
+                             "use serving_mode: standard, or autoscale on concurrency or rps"))
+        return found
+    if endpoint.autoscale is not None and metric in PERCENT_METRICS and endpoint.autoscale.target > 100:
+        found.append(Refusal(("autoscale", "target"),
+                             f"autoscale.target {endpoint.autoscale.target:g} is a {metric} utilisation in percent; "
+                             "above 100 it is never reached (and KServe refuses it)",
+                             "write a target from 1 to 100"))
     scaler = scaler_for(endpoint, mode)
     if endpoint.replicas.min == 0 and scaler in POD_METRIC_SCALERS:
         what = f"autoscale.metric {metric}" if metric else "no autoscale metric (KServe then scales on cpu)"
-        return Refusal(("replicas", "min"),
-                       f"replicas.min 0 cannot work with {what} in {mode} mode: the {scaler} scaler reads a "
-                       "metric of the running pods, and at zero replicas there is none to bring the endpoint back",
-                       "autoscale on concurrency or rps (a request signal that exists at zero replicas), "
-                       "or set replicas.min to 1")
-    return None
+        found.append(Refusal(("replicas", "min"),
+                             f"replicas.min 0 cannot work with {what} in {mode} mode: the {scaler} scaler reads a "
+                             "metric of the running pods, and at zero replicas there is none to bring the endpoint "
+                             "back",
+                             "autoscale on concurrency or rps (a request signal that exists at zero replicas), "
+                             "or set replicas.min to 1"))
+    if mode == "standard" and endpoint.rollout.canary_percent.percent > 0 and endpoint.replicas.min == 0:
+        found.append(Refusal(("rollout", "canary_percent"),
+                             "a canary in standard mode runs ceil(replicas.min x canary_percent / 100) fixed "
+                             "replicas, and KServe refuses a canary with more replicas than the stable predictor's "
+                             "minimum: with replicas.min 0 the canary never runs",
+                             "set replicas.min to 1 or more, set canary_percent to 0, or use serving_mode: knative "
+                             "(Knative keeps the previous revision and splits traffic itself)"))
+    return found
+
+
+def refusal(endpoint: "Endpoint", mode: ServingMode) -> Refusal | None:
+    """Why `endpoint`'s scaling cannot work in `mode` (the first reason), or None when it can."""
+    found = refusals(endpoint, mode)
+    return found[0] if found else None

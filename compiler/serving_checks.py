@@ -1,0 +1,72 @@
+"""Serving settings no controller can carry out: refused at validation, at the position that asks for them.
+
+- Autoscaling combinations `compiler.autoscaling.refusals` names (scale to zero on a pod metric,
+  gpu_utilization under Knative, percentage targets above 100, a standard-mode canary at min 0).
+- InferenceService names: KServe's webhook wants `[a-z]([-a-z0-9]*[a-z0-9])?`, so a system name
+  starting with a digit is refused for every endpoint (kserve/kserve v0.20.0
+  pkg/apis/serving/v1beta1/inference_service_validation.go validateInferenceServiceName).
+- A standard-mode canary's pods are labelled `app: isvc.<isvc>-canary-predictor`, a label value of
+  at most 63 characters (pkg/constants/constants.go GetRawServiceLabel, PredictorServiceName).
+- Ports: Knative's queue-proxy owns some ports (knative/serving knative-v1.23.0
+  pkg/apis/serving/k8s_validation.go validateContainerPortBasic, reservedPorts), and KServe's
+  torchserve runtime takes its port from the model archive (`compiler.kserve_runtimes`).
+"""
+from __future__ import annotations
+
+from .autoscaling import refusals
+from .diagnostics import DiagnosticBag
+from .kserve_runtimes import DEFAULT_HTTP_PORT, FORMATS, port_is_fixed
+from .naming import resource_name
+from .source_map import SourceMap
+from .spec import Spec
+from .validation import dotted
+
+#: Ports of Knative's queue-proxy and profiling server (knative/networking pkg/apis/networking/ports.go,
+#: knative/pkg profiling ProfilingDefaultPort), which Knative refuses as a user container port.
+KNATIVE_RESERVED_PORTS = frozenset({8008, 8012, 8013, 8022, 9090, 9091})
+#: The canary predictor's name in standard mode (its Deployment is `<isvc>-canary-predictor`).
+CANARY_NAME = "canary"
+LABEL_VALUE_LIMIT = 63
+
+
+def canary_label(isvc: str) -> str:
+    """The `app` label KServe puts on a standard-mode canary's pods."""
+    return f"isvc.{isvc}-{CANARY_NAME}-predictor"
+
+
+def check_serving(spec: Spec, source_map: SourceMap) -> None:
+    """Raise SpecError with every serving setting that the controllers would refuse or never carry out."""
+    bag = DiagnosticBag()
+    mode = spec.platform.serving_mode
+    system = spec.metadata.name
+    if spec.serving and not system[0].isalpha():
+        path = ("metadata", "name")
+        bag.add(source_map.value(path), f"metadata.name {system!r} starts with a digit: KServe refuses "
+                "InferenceService names that do not start with a letter, and every endpoint is named after the "
+                "system", path, hint=f"start the name with a letter, e.g. 'ml-{system}'")
+    for name, endpoint in spec.serving.items():
+        here = ("serving", name)
+        for refusal in refusals(endpoint, mode):
+            path = here + refusal.field
+            bag.add(source_map.value(path), f"{dotted(here)}: {refusal.message}", path, refusal.hint)
+        model = spec.models.get(endpoint.model)
+        port_path = here + ("port",)
+        if mode == "knative" and endpoint.port in KNATIVE_RESERVED_PORTS:
+            bag.add(source_map.value(port_path), f"{dotted(port_path)}: {endpoint.port} is a port of Knative's "
+                    "queue-proxy, which Knative refuses for the model server", port_path,
+                    hint=f"use another port, e.g. {DEFAULT_HTTP_PORT}")
+        if model is not None and endpoint.port != DEFAULT_HTTP_PORT and port_is_fixed(model.format):
+            bag.add(source_map.value(port_path), f"{dotted(port_path)}: KServe's {FORMATS[model.format].runtime} "
+                    f"runtime (format {model.format}) listens where the model archive's config.properties says, "
+                    f"which the InferenceService cannot change; {endpoint.port} would leave the probes and the "
+                    "Service on a port nothing listens on", port_path,
+                    hint=f"remove `port` (the runtime's default is {DEFAULT_HTTP_PORT}), or serve your own image "
+                         "with format: custom")
+        canary = endpoint.rollout.canary_percent.percent > 0
+        label = canary_label(resource_name(system, name))
+        if mode == "standard" and canary and len(label) > LABEL_VALUE_LIMIT:
+            over = len(label) - LABEL_VALUE_LIMIT
+            bag.add(source_map.key(here), f"{dotted(here)}: KServe labels the canary's pods {label!r}, "
+                    f"{len(label)} characters; a label value has at most {LABEL_VALUE_LIMIT}", here,
+                    hint=f"shorten {name!r} or metadata.name {system!r} by {over} character{'s' * (over > 1)}")
+    bag.raise_if_any()
