@@ -30,10 +30,15 @@ come from:
 - a standard-mode canary with min 0: KServe runs a canary with ceil(min x percent / 100) fixed
   replicas and refuses a canary minReplicas above the stable one (same file, validateCanarySpecs;
   pkg/controller/v1beta1/inferenceservice/components/predictor.go canaryReplicaCount), so with
-  min 0 the canary never runs.
+  min 0 the canary never runs;
+- memory in knative mode when the target cannot be said: Knative's HPA class reads a memory target
+  as MiB per pod (knative/serving knative-v1.23.0 pkg/reconciler/autoscaling/hpa/resources/hpa.go
+  MakeHPA), and KServe refuses a scaleTarget above 100 (validateScalingHPACompExtension), so a
+  utilisation of the memory request is only expressible when it is at most 100 MiB.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -47,6 +52,16 @@ ServingMode = Literal["standard", "knative"]
 POD_METRIC_SCALERS: frozenset[str] = frozenset({"knative-hpa", "hpa", "keda-prometheus"})
 #: Metrics whose target is a utilisation in percent.
 PERCENT_METRICS: frozenset[str] = frozenset({"cpu", "memory", "gpu_utilization"})
+#: The memory request of a container without `resources.memory` (backends/kubernetes/pods.py DEFAULT_MEMORY).
+DEFAULT_MEMORY_REQUEST = 2**30
+#: The largest scaleTarget KServe accepts on an HPA-class predictor.
+KSERVE_MAX_SCALE_TARGET = 100
+
+
+def knative_memory_target_mib(endpoint: "Endpoint") -> int:
+    """The MiB per pod Knative's HPA class must be given for `autoscale.target` percent of the memory request."""
+    request = endpoint.resources.memory.bytes if endpoint.resources.memory is not None else DEFAULT_MEMORY_REQUEST
+    return max(1, math.ceil(request * endpoint.autoscale.target / 100 / 2**20))
 
 
 def scaler_for(endpoint: "Endpoint", mode: ServingMode) -> Scaler:
@@ -91,6 +106,14 @@ def refusals(endpoint: "Endpoint", mode: ServingMode) -> list[Refusal]:
                              "above 100 it is never reached (and KServe refuses it)",
                              "write a target from 1 to 100"))
     scaler = scaler_for(endpoint, mode)
+    if scaler == "knative-hpa" and metric == "memory" and endpoint.autoscale.target <= 100 \
+            and knative_memory_target_mib(endpoint) > KSERVE_MAX_SCALE_TARGET:
+        found.append(Refusal(("autoscale", "metric"),
+                             f"in knative mode a memory target is MiB per pod and KServe accepts at most "
+                             f"{KSERVE_MAX_SCALE_TARGET}: {endpoint.autoscale.target:g} % of the memory request is "
+                             f"{knative_memory_target_mib(endpoint)} MiB",
+                             "autoscale on cpu, concurrency or rps, or use serving_mode: standard (KServe's HPA "
+                             "takes memory utilisation in percent)"))
     if endpoint.replicas.min == 0 and scaler in POD_METRIC_SCALERS:
         what = f"autoscale.metric {metric}" if metric else "no autoscale metric (KServe then scales on cpu)"
         found.append(Refusal(("replicas", "min"),

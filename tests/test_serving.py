@@ -71,7 +71,8 @@ EXTRA_SPECS = {
     "knative-cpu": spec(f"{{model: m, runtime: serve, replicas: {{min: 1, max: 4}}, autoscale: {{metric: cpu, "
                         f"target: 60}}, {GPU}, model_cache: true}}", mode="knative"),
     "knative-memory-canary": spec("{model: m, runtime: serve, replicas: {min: 1, max: 4}, autoscale: {metric: memory, "
-                                  "target: 70}, rollout: {canary_percent: 25}}", mode="knative"),
+                                  "target: 70}, resources: {memory: 128Mi}, rollout: {canary_percent: 25}}",
+                                  mode="knative"),
     "knative-rps-from-zero": spec("{model: m, runtime: serve, replicas: {min: 0, max: 4}, autoscale: {metric: rps, "
                                   "target: 30}}", mode="knative"),
     "standard-gpu-canary": spec(f"{{model: m, runtime: serve, replicas: {{min: 4, max: 8}}, autoscale: {{metric: "
@@ -129,6 +130,9 @@ def test_knative_cpu_and_memory_use_knatives_hpa_class() -> None:
         isvc = one(objects(EXTRA_SPECS[name]), "InferenceService")
         assert isvc["metadata"]["annotations"]["autoscaling.knative.dev/class"] == "hpa.autoscaling.knative.dev"
         assert "serving.kserve.io/autoscalerClass" not in isvc["metadata"]["annotations"]
+    # Knative's HPA class reads a memory target as MiB per pod: 70 % of 128Mi is 90 MiB.
+    memory = one(objects(EXTRA_SPECS["knative-memory-canary"]), "InferenceService")["spec"]["predictor"]
+    assert (memory["scaleMetric"], memory["scaleTarget"]) == ("memory", 90)
     kpa = one(objects(EXTRA_SPECS["knative-rps-from-zero"]), "InferenceService")
     assert "autoscaling.knative.dev/class" not in kpa["metadata"]["annotations"]
     assert kpa["spec"]["predictor"]["scaleMetric"] == "rps"
@@ -231,6 +235,8 @@ REFUSED = {
                         "above 100 it is never reached"),
     "canary-at-zero": (spec("{model: m, runtime: serve, replicas: {min: 0, max: 3}, autoscale: {metric: rps, "
                             "target: 5}, rollout: {canary_percent: 10}}"), "with replicas.min 0 the canary never runs"),
+    "knative-memory-over-100-mib": (spec("{model: m, runtime: serve, autoscale: {metric: memory, target: 70}, "
+                                         "resources: {memory: 4Gi}}", mode="knative"), "2868 MiB"),
     "knative-reserved-port": (spec("{model: m, runtime: serve, port: 8012}", mode="knative"), "queue-proxy"),
     "torchserve-port": (spec("{model: m, runtime: serve, port: 9000}", model_format="pytorch"),
                         "config.properties"),
@@ -253,6 +259,14 @@ def test_validation_refuses_what_an_overlay_asks_for_at_the_overlay() -> None:
     with pytest.raises(SpecError) as error:
         check_bytes(text.encode(), "mlops.yaml", "dev")
     assert "mlops.yaml:13:41: error: serving.api: replicas.min 0" in str(error.value)
+
+
+def test_the_default_memory_request_is_the_one_pods_get() -> None:
+    from backends.kubernetes.pods import DEFAULT_MEMORY
+    from compiler.autoscaling import DEFAULT_MEMORY_REQUEST
+    from compiler.spec.units import Quantity
+
+    assert Quantity.parse(DEFAULT_MEMORY).bytes == DEFAULT_MEMORY_REQUEST
 
 
 def test_docs_say_what_the_cluster_needs() -> None:

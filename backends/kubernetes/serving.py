@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from compiler.autoscaling import scaler_for
+from compiler.autoscaling import knative_memory_target_mib, scaler_for
 from compiler.kserve_runtimes import DEFAULT_HTTP_PORT, FORMATS
 from compiler.serving_checks import CANARY_NAME
 from compiler.spec.serving import Endpoint
@@ -186,6 +186,9 @@ def scaling(ctx: Context, name: str, endpoint: Endpoint) -> Scaling:
         return Scaling(metric)
     if scaler == "knative-hpa":
         # KServe validates cpu/memory against Knative's HPA class only when the class annotation says so.
+        # That class reads a memory target as MiB per pod (validation refuses what does not fit).
+        if scale.metric == "memory":
+            metric["scaleTarget"] = knative_memory_target_mib(endpoint)
         return Scaling(metric, {KNATIVE_CLASS: KNATIVE_HPA_CLASS})
     if scaler == "hpa":
         return Scaling(metric, {AUTOSCALER_CLASS: "hpa"})

@@ -150,6 +150,18 @@ def inference_service_name(obj: dict, objects: Objects) -> Iterator[str]:
         yield f"name {name!r} must match [a-z]([-a-z0-9]*[a-z0-9])? (start with a letter)"
 
 
+@object_check("kserve-deployment-mode", kinds=ISVC,
+              source=f"{KSERVE} pkg/controller/v1beta1/inferenceservice/utils/utils.go: GetDeploymentMode; "
+                     f"{VALIDATION}: validateDeploymentMode")
+def deployment_mode_explicit(obj: dict, objects: Objects) -> Iterator[str]:
+    """The mode is the annotation only when it names one (Standard, Knative, ModelMesh, or a legacy alias);
+    otherwise the cluster's `defaultDeploymentMode` decides, whatever the spec meant. (Once reconciled it
+    can no longer change: validateDeploymentMode refuses the update.)"""
+    value = annotations(obj).get(DEPLOYMENT_MODE)
+    if value not in ("Standard", "Knative", "ModelMesh", "RawDeployment", "Serverless"):
+        yield f"{DEPLOYMENT_MODE} is {value!r}: the cluster's default deployment mode would decide"
+
+
 @object_check("kserve-autoscaler-class", kinds=ISVC, source=f"{VALIDATION}: validateInferenceServiceAutoscaler")
 def autoscaler_class_allowed(obj: dict, objects: Objects) -> Iterator[str]:
     value = annotations(obj).get(AUTOSCALER_CLASS)
@@ -353,6 +365,15 @@ def downloadable(uri: str) -> Iterator[str]:
     elif not _SCHEME.search(uri) and not uri.startswith("/"):
         yield f"storage URI {uri!r} is neither a supported URI nor an absolute path: the storage initializer " \
               "cannot download it"
+
+
+@object_check("kserve-collocation-storage-uri", kinds=ISVC, source=f"{VALIDATION}: validateCollocationStorageURI")
+def collocation_storage_uri(obj: dict, objects: Objects) -> Iterator[str]:
+    predictor = (obj.get("spec") or {}).get("predictor") or {}
+    for container in predictor.get("containers") or []:
+        if container.get("name") == "transformer-container" and any(
+                e.get("name") == "STORAGE_URI" for e in container.get("env") or []):
+            yield "storage uri should not be specified in transformer container"
 
 
 @object_check("kserve-blocked-env-vars", kinds=ISVC,
@@ -745,9 +766,10 @@ def _predictor(**extra) -> dict:
     return {"minReplicas": 1, "maxReplicas": 3, "model": _model(), **extra}
 
 
-def isvc(name: str = "fraud-api", mode: str = "Standard", klass: str | None = "hpa", predictor: dict | None = None,
-         canary: list | None = None, extra_annotations: dict | None = None) -> dict:
-    values = {DEPLOYMENT_MODE: mode, **({AUTOSCALER_CLASS: klass} if klass else {}), **(extra_annotations or {})}
+def isvc(name: str = "fraud-api", mode: str | None = "Standard", klass: str | None = "hpa",
+         predictor: dict | None = None, canary: list | None = None, extra_annotations: dict | None = None) -> dict:
+    values = {**({DEPLOYMENT_MODE: mode} if mode else {}), **({AUTOSCALER_CLASS: klass} if klass else {}),
+              **(extra_annotations or {})}
     spec: dict = {"predictor": predictor if predictor is not None else _predictor()}
     if canary is not None:
         spec["canary"] = canary
@@ -790,6 +812,8 @@ _GPU_QUERY = {"backend": "prometheus", "serverAddress": "http://prometheus:9090"
 CASES = [
     Case("kserve-inference-service-name", "a name starting with a digit", [isvc(name="1fraud-api")]),
     Case("kserve-inference-service-name", "a DNS label starting with a letter", [isvc()], refused=False),
+    Case("kserve-deployment-mode", "no deployment mode annotation", [isvc(mode=None)]),
+    Case("kserve-deployment-mode", "Serverless (a legacy alias of Knative)", [isvc(mode="Serverless")], refused=False),
     Case("kserve-autoscaler-class", "kpa is not an autoscalerClass (it is Knative's class)", [isvc(klass="kpa")]),
     Case("kserve-autoscaler-class", "external", [isvc(klass="external")], refused=False),
     Case("kserve-exactly-one-implementation", "model and sklearn both set",
@@ -835,6 +859,12 @@ CASES = [
         storageUris=[{"uri": "s3://a", "mountPath": "/mnt/a"}]))]),
     Case("kserve-storage-uri", "s3 and a local path", [isvc(), isvc(predictor=_predictor(
         model=_model(storageUri="/mnt/models/m")))], refused=False),
+    Case("kserve-collocation-storage-uri", "STORAGE_URI in a collocated transformer",
+         [isvc(predictor={"containers": [{"name": "kserve-container", "image": "p"}, {
+             "name": "transformer-container", "image": "t", "env": [{"name": "STORAGE_URI", "value": "s3://m"}]}]})]),
+    Case("kserve-collocation-storage-uri", "STORAGE_URI in the custom predictor's own container",
+         [isvc(predictor={"containers": [{"name": "kserve-container", "image": "p", "env": [
+             {"name": "STORAGE_URI", "value": "s3://m"}]}]})], refused=False),
     Case("kserve-blocked-env-vars", "PYTHONPATH in the model container",
          [isvc(predictor=_predictor(model=_model(env=[{"name": "PYTHONPATH", "value": "/x"}])))]),
     Case("kserve-blocked-env-vars", "other env", [isvc(predictor=_predictor(
