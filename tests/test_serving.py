@@ -261,6 +261,15 @@ def test_validation_refuses_what_an_overlay_asks_for_at_the_overlay() -> None:
     assert "mlops.yaml:13:41: error: serving.api: replicas.min 0" in str(error.value)
 
 
+def test_the_pods_port_name_per_mode() -> None:
+    from backends.kubernetes import context_for
+    from backends.kubernetes.serving import pod_port_name
+
+    for mode, expected in (("standard", "http1"), ("knative", "user-port")):
+        ctx = context_for(check_bytes(spec("{model: m, runtime: serve}", mode=mode).encode(), "mlops.yaml"))
+        assert pod_port_name(ctx) == expected
+
+
 def test_the_default_memory_request_is_the_one_pods_get() -> None:
     from backends.kubernetes.pods import DEFAULT_MEMORY
     from compiler.autoscaling import DEFAULT_MEMORY_REQUEST

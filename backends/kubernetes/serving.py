@@ -78,6 +78,13 @@ KNATIVE_FEATURES = {
 RATE_WINDOW, RATE_GRANULARITY = "1m", "1s"
 
 
+def pod_port_name(ctx: Context) -> str:
+    """The name the model port has in the running pods (what a PodMonitor selects): ours in Standard mode;
+    Knative renames the user container's port `user-port` (knative/serving knative-v1.23.0
+    pkg/reconciler/revision/resources/deploy.go makeServingContainer, v1.UserPortName)."""
+    return "user-port" if ctx.spec.platform.serving_mode == "knative" else PORT_NAME
+
+
 def service_name(ctx: Context, endpoint: str) -> str:
     """The InferenceService's name."""
     return ctx.name(endpoint)
@@ -357,7 +364,15 @@ def node_group_name(ctx: Context, pool: str | None) -> str:
 
 
 def _cached_endpoints(ctx: Context, model_key: str) -> list[str]:
-    return sorted(n for n, e in ctx.spec.serving.items() if e.model_cache and e.model == model_key)
+    """The endpoints that serve and cache `model_key`, by name (computed once per compile: compile stays linear)."""
+    by_model = ctx._cache.get("cached-endpoints")
+    if by_model is None:
+        by_model = ctx._cache["cached-endpoints"] = {}
+        for name in sorted(ctx.spec.serving):
+            endpoint = ctx.spec.serving[name]
+            if endpoint.model_cache:
+                by_model.setdefault(endpoint.model, []).append(name)
+    return by_model.get(model_key, [])
 
 
 def _caches_here(ctx: Context, name: str, endpoint: Endpoint) -> bool:
@@ -368,21 +383,27 @@ def _caches_here(ctx: Context, name: str, endpoint: Endpoint) -> bool:
 def model_cache(ctx: Context, model: ModelRef) -> dict:
     size = ctx.spec.models[model.model_key].size or DEFAULT_MODEL_SIZE
     endpoints = _cached_endpoints(ctx, model.model_key)
-    pools = sorted({ctx.spec.serving[n].resources.pool or "" for n in endpoints})
     meta = metadata(ctx, cache_name(ctx, model), COMPONENT, f"serving.{endpoints[0]}.model_cache", namespaced=False,
                     extra_annotations=model_annotations(model))
     return obj(CACHE_API_VERSION, "LocalModelCache", meta, spec={
         "sourceModelUri": model.storage_uri,
         "modelSize": size.text,
-        "nodeGroups": [node_group_name(ctx, pool or None) for pool in pools],
+        "nodeGroups": _cache_node_groups(ctx, model.model_key),
     })
 
 
-def _node_affinity(ctx: Context, pool: str | None) -> dict:
+def _cache_node_groups(ctx: Context, model_key: str) -> list[str]:
+    """The node groups of every pool an endpoint caching `model_key` runs on (once per model)."""
+    key = ("cache-node-groups", model_key)
+    if key not in ctx._cache:
+        pools = sorted({ctx.spec.serving[n].resources.pool or "" for n in _cached_endpoints(ctx, model_key)})
+        ctx._cache[key] = [node_group_name(ctx, pool or None) for pool in pools]
+    return list(ctx._cache[key])
+
+
+def _node_affinity(ctx: Context, resources) -> dict:
     """The nodes a pool's pods run on, from the same node selector the predictors use."""
-    resources = next((e.resources for e in ctx.spec.serving.values() if e.model_cache and e.resources.pool == pool),
-                     None)
-    selector = node_selector(ctx, resources) if resources is not None else None
+    selector = node_selector(ctx, resources)
     expressions = ([{"key": key, "operator": "In", "values": [value]} for key, value in sorted(selector.items())]
                    if selector else [{"key": "kubernetes.io/os", "operator": "In", "values": ["linux"]}])
     return {"required": {"nodeSelectorTerms": [{"matchExpressions": expressions}]}}
@@ -394,10 +415,12 @@ def model_cache_node_groups(ctx: Context) -> list[dict]:
     # cache it, so each of those groups holds all of its versions.
     versions: dict[str, int] = {}
     pools: dict[str | None, set[str]] = {}
+    placement: dict = {}   # pool -> the resources of one endpoint on it (its node selector)
     for endpoint in ctx.spec.serving.values():
         if endpoint.model_cache:
             versions[endpoint.model] = max(versions.get(endpoint.model, 0), 1 + endpoint.rollout.keep_previous)
             pools.setdefault(endpoint.resources.pool, set()).add(endpoint.model)
+            placement.setdefault(endpoint.resources.pool, endpoint.resources)
     needed = {pool: sum((ctx.spec.models[m].size or DEFAULT_MODEL_SIZE).bytes * versions[m] for m in models)
               for pool, models in pools.items()}
     objects = []
@@ -413,7 +436,7 @@ def model_cache_node_groups(ctx: Context) -> list[dict]:
                 "accessModes": ["ReadWriteOnce"],
                 "capacity": {"storage": storage},
                 "local": {"path": MODEL_CACHE_PATH},
-                "nodeAffinity": _node_affinity(ctx, pool),
+                "nodeAffinity": _node_affinity(ctx, placement[pool]),
                 "persistentVolumeReclaimPolicy": "Delete",
                 "storageClassName": storage_class,
                 "volumeMode": "Filesystem",
