@@ -6,14 +6,17 @@
   starting with a digit is refused for every endpoint (kserve/kserve v0.20.0
   pkg/apis/serving/v1beta1/inference_service_validation.go validateInferenceServiceName).
 - A standard-mode canary's pods are labelled `app: isvc.<isvc>-canary-predictor`, a label value of
-  at most 63 characters (pkg/constants/constants.go GetRawServiceLabel, PredictorServiceName).
+  at most 63 characters (pkg/constants/constants.go GetRawServiceLabel, PredictorServiceName); the
+  ScaledObject KServe's KEDA path creates is named `<isvc>-predictor` and KEDA names its HPA
+  `keda-hpa-<that>`, also at most 63 (kedacore/keda v2.20.2 apis/keda/v1alpha1/scaledobject_webhook.go
+  verifyName).
 - Ports: Knative's queue-proxy owns some ports (knative/serving knative-v1.23.0
   pkg/apis/serving/k8s_validation.go validateContainerPortBasic, reservedPorts), and KServe's
   torchserve runtime takes its port from the model archive (`compiler.kserve_runtimes`).
 """
 from __future__ import annotations
 
-from .autoscaling import refusals
+from .autoscaling import refusals, scaler_for
 from .diagnostics import DiagnosticBag
 from .kserve_runtimes import DEFAULT_HTTP_PORT, FORMATS, port_is_fixed
 from .naming import resource_name
@@ -32,6 +35,11 @@ LABEL_VALUE_LIMIT = 63
 def canary_label(isvc: str) -> str:
     """The `app` label KServe puts on a standard-mode canary's pods."""
     return f"isvc.{isvc}-{CANARY_NAME}-predictor"
+
+
+def keda_hpa_name(isvc: str) -> str:
+    """The HPA KEDA creates for the ScaledObject KServe makes for a predictor."""
+    return f"keda-hpa-{isvc}-predictor"
 
 
 def check_serving(spec: Spec, source_map: SourceMap) -> None:
@@ -63,10 +71,15 @@ def check_serving(spec: Spec, source_map: SourceMap) -> None:
                     hint=f"remove `port` (the runtime's default is {DEFAULT_HTTP_PORT}), or serve your own image "
                          "with format: custom")
         canary = endpoint.rollout.canary_percent.percent > 0
-        label = canary_label(resource_name(system, name))
-        if mode == "standard" and canary and len(label) > LABEL_VALUE_LIMIT:
-            over = len(label) - LABEL_VALUE_LIMIT
-            bag.add(source_map.key(here), f"{dotted(here)}: KServe labels the canary's pods {label!r}, "
-                    f"{len(label)} characters; a label value has at most {LABEL_VALUE_LIMIT}", here,
-                    hint=f"shorten {name!r} or metadata.name {system!r} by {over} character{'s' * (over > 1)}")
+        derived = []
+        if mode == "standard" and canary:
+            derived.append((canary_label(resource_name(system, name)), "KServe labels the canary's pods"))
+        if scaler_for(endpoint, mode) == "keda-prometheus":
+            derived.append((keda_hpa_name(resource_name(system, name)), "KEDA names the HPA of KServe's ScaledObject"))
+        for value, what in derived:
+            if len(value) > LABEL_VALUE_LIMIT:
+                over = len(value) - LABEL_VALUE_LIMIT
+                bag.add(source_map.key(here), f"{dotted(here)}: {what} {value!r}, {len(value)} characters; "
+                        f"at most {LABEL_VALUE_LIMIT} are allowed", here,
+                        hint=f"shorten {name!r} or metadata.name {system!r} by {over} character{'s' * (over > 1)}")
     bag.raise_if_any()
