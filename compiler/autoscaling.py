@@ -54,6 +54,8 @@ POD_METRIC_SCALERS: frozenset[str] = frozenset({"knative-hpa", "hpa", "keda-prom
 PERCENT_METRICS: frozenset[str] = frozenset({"cpu", "memory", "gpu_utilization"})
 #: The memory request of a container without `resources.memory` (backends/kubernetes/pods.py DEFAULT_MEMORY).
 DEFAULT_MEMORY_REQUEST = 2**30
+#: KServe's scaleTarget and the HTTP add-on's targetValue are 32-bit integers.
+INT32_MAX = 2**31 - 1
 #: The largest scaleTarget KServe accepts on an HPA-class predictor.
 KSERVE_MAX_SCALE_TARGET = 100
 
@@ -100,6 +102,14 @@ def refusals(endpoint: "Endpoint", mode: ServingMode) -> list[Refusal]:
                              "KEDA, which KServe only drives in standard mode",
                              "use serving_mode: standard, or autoscale on concurrency or rps"))
         return found
+    if endpoint.autoscale is not None and not math.isfinite(endpoint.autoscale.target):
+        found.append(Refusal(("autoscale", "target"), f"autoscale.target {endpoint.autoscale.target} is not a number "
+                             "a scaler can hold", "write a finite target, e.g. 8 requests or 70 (percent)"))
+        return found
+    if endpoint.autoscale is not None and endpoint.autoscale.target > INT32_MAX:
+        found.append(Refusal(("autoscale", "target"), f"autoscale.target {endpoint.autoscale.target:g} is more than "
+                             f"KServe's and the HTTP add-on's integer targets hold ({INT32_MAX})",
+                             "write a smaller target"))
     if endpoint.autoscale is not None and metric in PERCENT_METRICS and endpoint.autoscale.target > 100:
         found.append(Refusal(("autoscale", "target"),
                              f"autoscale.target {endpoint.autoscale.target:g} is a {metric} utilisation in percent; "

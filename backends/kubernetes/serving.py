@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from compiler.autoscaling import knative_memory_target_mib, scaler_for
 from compiler.kserve_runtimes import DEFAULT_HTTP_PORT, FORMATS
-from compiler.serving_checks import CANARY_NAME
+from compiler.serving_checks import CANARY_NAME, STARTUP_PERIOD
 from compiler.spec.serving import Endpoint
 from compiler.spec.units import Quantity
 
@@ -50,7 +50,6 @@ CACHE_API_VERSION = "serving.kserve.io/v1alpha1"
 HTTP_SCALER_API_VERSION = "http.keda.sh/v1alpha1"
 PORT_NAME = "http1"
 CONTAINER_NAME = "kserve-container"  # KServe's name for the model server container
-STARTUP_PERIOD = 10
 DEFAULT_MODEL_SIZE = Quantity.parse("1Gi")
 DEPLOYMENT_MODE = {"standard": "Standard", "knative": "Knative"}
 MODEL_CACHE_PATH = "/mnt/models-cache"
