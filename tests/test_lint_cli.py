@@ -20,7 +20,8 @@ HEADER = "apiVersion: mlops/v1\nkind: System\nmetadata: {name: t, namespace: t}\
 ENDPOINT = ("models: {m: {version: 7, format: pytorch, size: 4Gi, lineage: {data_version: d1, "
             "preprocessing_version: '1', code_version: c1}}}\n"
             "runtimes: {serve: {image: ghcr.io/acme/serve:1.0.0}}\n"
-            "serving:\n  api: {model: m, runtime: serve, replicas: {min: 0, max: 2}, startup_timeout: 10m}\n"
+            "serving:\n  api: {model: m, runtime: serve, replicas: {min: 0, max: 2}, startup_timeout: 10m, "
+            "autoscale: {metric: rps, target: 5}}\n"
             "monitoring:\n  api: {slo: {latency_p99: 250ms}, business: [{name: hits, query: up, min: 1}]}\n")
 
 

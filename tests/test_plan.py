@@ -128,12 +128,15 @@ def test_a_replica_change_changes_one_inference_service(example_repo, capsys):
     code, _ = example_repo.plan("--detailed-exitcode", capsys=capsys)
     assert code == 2
     section = env_of(example_repo.plan_json(capsys=capsys))
-    (resource,) = section["resources"]
+    # The endpoint scales on rps: its minimum is on the InferenceService and on the HTTP add-on's scaler.
+    resource, scaler = sorted(section["resources"], key=lambda r: r["kind"] != "InferenceService")
     assert (resource["action"], resource["kind"], resource["name"]) == ("changed", "InferenceService",
                                                                           "fraud-merchant-embed")
     assert resource["changes"] == [{"path": "spec.predictor.minReplicas", "old": 2, "new": 4, "kind": "changed"}]
     assert resource["diff"] == " spec:\n   predictor:\n-    minReplicas: 2\n+    minReplicas: 4\n"
     assert resource["why"] == ["`serving.merchant-embed.replicas.min`"]
+    assert (scaler["action"], scaler["kind"], scaler["name"]) == ("changed", "HTTPScaledObject", "fraud-merchant-embed")
+    assert scaler["changes"] == [{"path": "spec.replicas.min", "old": 2, "new": 4, "kind": "changed"}]
     (change,) = section["spec_changes"]
     assert change["path"] == "serving.merchant-embed.replicas.min"
     assert change["position"]["line"] == BASE.splitlines().index("    replicas: {min: 2, max: 8}") + 1
@@ -260,7 +263,8 @@ def test_base_spec_file_without_git(tmp_path, capsys):
                  "--format", "json", "-o", str(tmp_path / "plan.json")])
     assert code == 0
     section = env_of(json.loads((tmp_path / "plan.json").read_text()))
-    assert [(r["kind"], r["action"]) for r in section["resources"]] == [("InferenceService", "changed")]
+    assert sorted((r["kind"], r["action"]) for r in section["resources"]) == [("HTTPScaledObject", "changed"),
+                                                                               ("InferenceService", "changed")]
 
 
 def test_unknown_revision_is_an_error_that_says_how_to_fetch_it(example_repo, capsys):
@@ -327,5 +331,6 @@ def test_a_1000_endpoint_plan_with_one_change_takes_seconds(tmp_path, capsys):
                  "--format", "json"]) == 0
     elapsed = time.perf_counter() - started
     section = env_of(json.loads(capsys.readouterr().out))
-    assert section["summary"]["changed"] == 1 and section["summary"]["unchanged"] > 5000
+    # The replica maximum is on the InferenceService and on its HTTPScaledObject (it scales on concurrency).
+    assert section["summary"]["changed"] == 2 and section["summary"]["unchanged"] > 5000
     assert elapsed < 60, f"{elapsed:.1f} s"

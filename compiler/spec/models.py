@@ -22,7 +22,8 @@ class Model(SpecModel):
     alias: str | None = Field(None, min_length=1, description="Registry alias to serve (e.g. champion); "
                                                               "`mlops lock` pins it. Exactly one of alias/version.")
     version: int | None = Field(None, ge=1, description="Registry version to serve. Exactly one of alias/version.")
-    format: ModelFormat = Field(description="Model format, selects the KServe serving runtime.")
+    format: ModelFormat = Field(description="Model format, selects the KServe serving runtime (custom: the "
+                                            "runtime image is served as it is, as a KServe custom predictor).")
     size: Quantity | None = Field(None, description="Artifact size: cold-start and cache rules use it.")
     gpu_memory: Quantity | None = Field(None, description="Peak GPU memory when serving, if it uses a GPU.")
     preprocessing: Name | None = Field(None, description="The preprocessing artifact it was trained with.")

@@ -41,4 +41,5 @@ class Endpoint(SpecModel):
                                                                         "pod counts as failed.")
     model_cache: bool = Field(False, description="Keep the model on a node-local cache.")
     rollout: Rollout = Field(default_factory=Rollout, description="Canary and rollback settings.")
-    port: int = Field(8080, ge=1, le=65535, description="Port the model server listens on.")
+    port: int = Field(8080, ge=1, le=65535, description="Port the model server listens on (passed to the "
+                                                        "format's KServe runtime; pytorch: 8080 only).")

@@ -11,6 +11,8 @@ MODULES = (
     "karpenter",
     "nvidia",
     "argo",
+    "kserve",
+    "keda",
 )
 
 

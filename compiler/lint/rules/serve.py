@@ -43,6 +43,7 @@ def cold_start_large_model(ctx: Context, options: ColdStartOptions) -> Iterator[
         model: embedder
         runtime: serve
         replicas: {min: 0, max: 4}
+        autoscale: {metric: concurrency, target: 4}
         startup_timeout: 30s          # 4Gi at 100Mi/s is 41s, plus 30s to load
     ```
 

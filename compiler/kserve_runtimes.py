@@ -1,0 +1,60 @@
+"""What KServe's default serving runtimes do with each model format: which runtime serves it, and its port.
+
+An endpoint's `model:` predictor names a model format; KServe picks the ClusterServingRuntime that
+lists the format with `autoSelect: true`, supports the model's protocol version (v1 unless set) and
+has the highest priority (kserve/kserve v0.20.0 pkg/apis/serving/v1beta1/predictor_model.go
+GetSupportingRuntimes, sortSupportedRuntimeByPriority), and runs the runtime's container with our
+image, our resources and the runtime's arguments followed by ours
+(pkg/controller/v1beta1/inferenceservice/utils/utils.go MergeRuntimeContainers: args are
+concatenated, the last occurrence of a flag wins). Facts from config/runtimes/*.yaml at v0.20.0
+(the runtimes `config/runtimes/kustomization.yaml` installs):
+
+| format      | runtime                  | protocols        | HTTP port set by                           |
+|-------------|--------------------------|------------------|--------------------------------------------|
+| sklearn     | kserve-sklearnserver     | v1, v2           | `--http_port=8080` (KServe's model server) |
+| xgboost     | kserve-xgbserver         | v1, v2           | `--http_port=8080`                         |
+| lightgbm    | kserve-lgbserver         | v1, v2           | `--http_port=8080`                         |
+| huggingface | kserve-huggingfaceserver | v2, v1           | `--http_port`, default 8080 (model_server.py) |
+| onnx        | kserve-tritonserver      | v2, grpc-v2 only | `--http-port=8080`                         |
+| triton      | kserve-tritonserver      | v2, grpc-v2 only | `--http-port=8080`                         |
+| mlflow      | kserve-mlserver          | v2 only          | env `MLSERVER_HTTP_PORT=8080`              |
+| pytorch     | kserve-torchserve        | v1, v2, grpc-v2  | the model archive's config.properties      |
+| custom      | none: a custom predictor (`containers:`) runs the image as it is           |
+
+KServe's defaulter sets protocol v2 only for the `triton` (and vLLM) format names
+(pkg/apis/serving/v1beta1/inference_service_defaults.go setPredictorModelDefaults); an `onnx` or
+`mlflow` model left at v1 matches no runtime and never deploys, so the lowering sets v2 for them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: The port every default runtime's HTTP server listens on unless told otherwise.
+DEFAULT_HTTP_PORT = 8080
+
+
+@dataclass(frozen=True)
+class FormatRuntime:
+    runtime: str | None         # the ClusterServingRuntime KServe selects; None: served as a custom predictor
+    protocol: str | None        # protocolVersion the predictor must carry for the runtime to be selected
+    port_arg: str | None = None  # flag that moves the server's HTTP port, appended after the runtime's own
+    port_env: str | None = None  # or the environment variable that does
+
+
+FORMATS: dict[str, FormatRuntime] = {
+    "sklearn": FormatRuntime("kserve-sklearnserver", None, port_arg="--http_port"),
+    "xgboost": FormatRuntime("kserve-xgbserver", None, port_arg="--http_port"),
+    "lightgbm": FormatRuntime("kserve-lgbserver", None, port_arg="--http_port"),
+    "huggingface": FormatRuntime("kserve-huggingfaceserver", None, port_arg="--http_port"),
+    "onnx": FormatRuntime("kserve-tritonserver", "v2", port_arg="--http-port"),
+    "triton": FormatRuntime("kserve-tritonserver", "v2", port_arg="--http-port"),
+    "mlflow": FormatRuntime("kserve-mlserver", "v2", port_env="MLSERVER_HTTP_PORT"),
+    "pytorch": FormatRuntime("kserve-torchserve", None),
+    "custom": FormatRuntime(None, None),
+}
+
+
+def port_is_fixed(model_format: str) -> bool:
+    """True when the runtime serving `model_format` listens on DEFAULT_HTTP_PORT and nothing we set moves it."""
+    runtime = FORMATS[model_format]
+    return runtime.runtime is not None and runtime.port_arg is None and runtime.port_env is None

@@ -1,0 +1,106 @@
+"""Serving settings no controller can carry out: refused at validation, at the position that asks for them.
+
+- Autoscaling combinations `compiler.autoscaling.refusals` names (scale to zero on a pod metric,
+  gpu_utilization under Knative, percentage targets above 100, a standard-mode canary at min 0).
+- InferenceService names: KServe's webhook wants `[a-z]([-a-z0-9]*[a-z0-9])?`, so a system name
+  starting with a digit is refused for every endpoint (kserve/kserve v0.20.0
+  pkg/apis/serving/v1beta1/inference_service_validation.go validateInferenceServiceName).
+- A standard-mode canary's pods are labelled `app: isvc.<isvc>-canary-predictor`, a label value of
+  at most 63 characters (pkg/constants/constants.go GetRawServiceLabel, PredictorServiceName); the
+  ScaledObject KServe's KEDA path creates is named `<isvc>-predictor` and KEDA names its HPA
+  `keda-hpa-<that>`, also at most 63 (kedacore/keda v2.20.2 apis/keda/v1alpha1/scaledobject_webhook.go
+  verifyName).
+- Durations and numbers the API cannot hold: a startup budget past the probe's 32-bit failureThreshold
+  (or the HTTP add-on's Go duration), targets that are not finite 32-bit integers.
+- Ports: Knative's queue-proxy owns some ports (knative/serving knative-v1.23.0
+  pkg/apis/serving/k8s_validation.go validateContainerPortBasic, reservedPorts), and KServe's
+  torchserve runtime takes its port from the model archive (`compiler.kserve_runtimes`).
+"""
+from __future__ import annotations
+
+from .autoscaling import refusals, scaler_for
+from .diagnostics import DiagnosticBag
+from .kserve_runtimes import DEFAULT_HTTP_PORT, FORMATS, port_is_fixed
+from .naming import resource_name
+from .source_map import SourceMap
+from .spec import Spec
+from .validation import dotted
+
+#: Ports of Knative's queue-proxy and profiling server (knative/networking pkg/apis/networking/ports.go,
+#: knative/pkg profiling ProfilingDefaultPort), which Knative refuses as a user container port.
+KNATIVE_RESERVED_PORTS = frozenset({8008, 8012, 8013, 8022, 9090, 9091})
+#: The canary predictor's name in standard mode (its Deployment is `<isvc>-canary-predictor`).
+CANARY_NAME = "canary"
+LABEL_VALUE_LIMIT = 63
+
+
+#: The startup probe's period in seconds (the serving lowering uses it): its failureThreshold is an int32.
+STARTUP_PERIOD = 10
+PROBE_LIMIT = (2**31 - 1) * STARTUP_PERIOD
+#: The HTTP add-on's conditionWait is a Go time.Duration: int64 nanoseconds.
+GO_DURATION_LIMIT = (2**63 - 1) // 10**9
+
+
+def _startup_limit(scaler: str) -> int:
+    return GO_DURATION_LIMIT if scaler == "keda-http" else PROBE_LIMIT
+
+
+def canary_label(isvc: str) -> str:
+    """The `app` label KServe puts on a standard-mode canary's pods."""
+    return f"isvc.{isvc}-{CANARY_NAME}-predictor"
+
+
+def keda_hpa_name(isvc: str) -> str:
+    """The HPA KEDA creates for the ScaledObject KServe makes for a predictor."""
+    return f"keda-hpa-{isvc}-predictor"
+
+
+def check_serving(spec: Spec, source_map: SourceMap) -> None:
+    """Raise SpecError with every serving setting that the controllers would refuse or never carry out."""
+    bag = DiagnosticBag()
+    mode = spec.platform.serving_mode
+    system = spec.metadata.name
+    if spec.serving and not system[0].isalpha():
+        path = ("metadata", "name")
+        bag.add(source_map.value(path), f"metadata.name {system!r} starts with a digit: KServe refuses "
+                "InferenceService names that do not start with a letter, and every endpoint is named after the "
+                "system", path, hint=f"start the name with a letter, e.g. 'ml-{system}'")
+    for name, endpoint in spec.serving.items():
+        here = ("serving", name)
+        for refusal in refusals(endpoint, mode):
+            path = here + refusal.field
+            bag.add(source_map.value(path), f"{dotted(here)}: {refusal.message}", path, refusal.hint)
+        startup_path = here + ("startup_timeout",)
+        limit = _startup_limit(scaler_for(endpoint, mode))
+        if not endpoint.startup_timeout.seconds <= limit:
+            bag.add(source_map.value(startup_path), f"{dotted(startup_path)}: {endpoint.startup_timeout} is longer "
+                    f"than the API accepts ({limit / 86400 / 365:.0f} years: "
+                    + ("the HTTP add-on's wait is a Go duration" if limit == GO_DURATION_LIMIT else
+                       f"the startup probe's failureThreshold is a 32-bit integer of {STARTUP_PERIOD}s periods")
+                    + ")", startup_path, hint="write the time a model load may really take, e.g. 10m")
+        model = spec.models.get(endpoint.model)
+        port_path = here + ("port",)
+        if mode == "knative" and endpoint.port in KNATIVE_RESERVED_PORTS:
+            bag.add(source_map.value(port_path), f"{dotted(port_path)}: {endpoint.port} is a port of Knative's "
+                    "queue-proxy, which Knative refuses for the model server", port_path,
+                    hint=f"use another port, e.g. {DEFAULT_HTTP_PORT}")
+        if model is not None and endpoint.port != DEFAULT_HTTP_PORT and port_is_fixed(model.format):
+            bag.add(source_map.value(port_path), f"{dotted(port_path)}: KServe's {FORMATS[model.format].runtime} "
+                    f"runtime (format {model.format}) listens where the model archive's config.properties says, "
+                    f"which the InferenceService cannot change; {endpoint.port} would leave the probes and the "
+                    "Service on a port nothing listens on", port_path,
+                    hint=f"remove `port` (the runtime's default is {DEFAULT_HTTP_PORT}), or serve your own image "
+                         "with format: custom")
+        canary = endpoint.rollout.canary_percent.percent > 0
+        derived = []
+        if mode == "standard" and canary:
+            derived.append((canary_label(resource_name(system, name)), "KServe labels the canary's pods"))
+        if scaler_for(endpoint, mode) == "keda-prometheus":
+            derived.append((keda_hpa_name(resource_name(system, name)), "KEDA names the HPA of KServe's ScaledObject"))
+        for value, what in derived:
+            if len(value) > LABEL_VALUE_LIMIT:
+                over = len(value) - LABEL_VALUE_LIMIT
+                bag.add(source_map.key(here), f"{dotted(here)}: {what} {value!r}, {len(value)} characters; "
+                        f"at most {LABEL_VALUE_LIMIT} are allowed", here,
+                        hint=f"shorten {name!r} or metadata.name {system!r} by {over} character{'s' * (over > 1)}")
+    bag.raise_if_any()
