@@ -22,7 +22,7 @@ from compiler.spec.units import Quantity
 
 from .context import Context, ModelRef
 from .labels import DOMAIN, ENDPOINT_LABEL, NODE_POOL_LABEL, metadata, model_annotations, obj, selector_labels
-from .metrics import DCGM_GPU_UTIL, INFLIGHT, REQUESTS, dcgm_series, predictor_pods
+from .metrics import DCGM_GPU_UTIL, INTERCEPTOR_CONCURRENCY, INTERCEPTOR_REQUESTS, dcgm_series, interceptor_route
 from .pods import (container_resources, container_security_context, image_pull_policy, node_selector,
                    pod_security_context, tmp_mount, tmp_volume, tolerations)
 from .units import probe_failure_threshold
@@ -100,12 +100,13 @@ def _autoscaling(ctx: Context, name: str, endpoint: Endpoint) -> tuple[dict, dic
     if not knative and scale.metric in ("cpu", "memory"):
         return ({"scaleMetric": scale.metric, "scaleMetricType": "Utilization", "scaleTarget": target},
                 {"serving.kserve.io/autoscalerClass": "hpa"})
-    pods = predictor_pods(ctx.namespace, service_name(ctx, name))
+    # Request signals from the KEDA HTTP add-on's interceptor (the model servers export none; metric_contract).
+    route = interceptor_route(ctx.namespace, service_name(ctx, name))
     query = {
-        "concurrency": f"sum({INFLIGHT}{{{pods}}})",
-        "rps": f"sum(rate({REQUESTS}{{{pods}}}[1m]))",
+        "concurrency": f"sum({INTERCEPTOR_CONCURRENCY}{{{route}}})",
+        "rps": f"sum(rate({INTERCEPTOR_REQUESTS}{{{route}}}[1m]))",
         "gpu_utilization": f"avg({dcgm_series(DCGM_GPU_UTIL, ctx.namespace, service_name(ctx, name))})",
-    }.get(scale.metric, f"sum({INFLIGHT}{{{pods}}})")
+    }[scale.metric]
     target_type = "Value" if scale.metric == "gpu_utilization" else "AverageValue"
     metric = {"type": "External", "external": {
         "metric": {"backend": "prometheus", "serverAddress": ctx.spec.platform.prometheus.url, "query": query},
