@@ -21,7 +21,7 @@ ENDPOINT = ("models: {m: {version: 7, format: pytorch, size: 4Gi, lineage: {data
             "preprocessing_version: '1', code_version: c1}}}\n"
             "runtimes: {serve: {image: ghcr.io/acme/serve:1.0.0}}\n"
             "serving:\n  api: {model: m, runtime: serve, replicas: {min: 0, max: 2}, startup_timeout: 10m}\n"
-            "monitoring:\n  api: {slo: {latency_p99: 250ms}, business: [{name: hits, query: up, min: 1}]}\n")
+            "monitoring:\n  api: {slo: {availability: 99%}, business: [{name: hits, query: up, min: 1}]}\n")
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:

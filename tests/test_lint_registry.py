@@ -33,7 +33,8 @@ def test_every_code_of_rules_md_is_registered_with_its_name_and_severity():
     table = rules_md_table()
     assert len(table) >= 29
     registered = {r.code: (r.name, r.severity) for r in RULES}
-    assert registered == table
+    # RULES.md is the seed's list; rules added since (documented in docs/rules.md) come on top of it.
+    assert {code: registered.get(code) for code in table} == table
 
 
 def test_codes_are_unique_and_in_families():
