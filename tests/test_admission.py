@@ -47,8 +47,7 @@ def test_every_check_cites_its_source_and_can_fail(check) -> None:
 CORE_KINDS = {"Namespace", "ServiceAccount", "Role", "RoleBinding", "NetworkPolicy", "ConfigMap"}
 #: Kinds whose controller's checks are still being written (each workstream removes its kinds).
 AWAITING_CHECKS = {"InferenceService", "LocalModelCache", "LocalModelNodeGroup", "ScaledObject", "HTTPScaledObject",
-                   "NodePool", "EC2NodeClass", "WorkflowTemplate", "CronWorkflow", "PodMonitor", "ServiceMonitor",
-                   "PrometheusRule", "AlertmanagerConfig"}
+                   "NodePool", "EC2NodeClass", "WorkflowTemplate", "CronWorkflow"}
 
 
 def test_the_kit_covers_every_kind_the_compiler_emits() -> None:
