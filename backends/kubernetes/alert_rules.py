@@ -74,7 +74,7 @@ class _Selectors:
     def __init__(self, ctx: Context, endpoint: str):
         self.scrape = m.scrape_job(ctx.namespace, podmonitor_name(ctx, endpoint))
         self.route = m.interceptor_route(ctx.namespace, service_name(ctx, endpoint))
-        isvc = lower_endpoint(ctx, endpoint)[0]
+        isvc = next(o for o in lower_endpoint(ctx, endpoint) if o["kind"] == "InferenceService")
         self.pods = m.pod_name_pattern(m.predictor_workloads(isvc))
 
     def of(self, signal: Signal) -> str:

@@ -51,7 +51,8 @@ def _pod(isvc: dict, predictor: dict, knative: bool) -> Pod:
     name = meta["name"]
     labels = {**(meta.get("labels") or {}), **(predictor.get("labels") or {}),
               "serving.kserve.io/inferenceservice": name, "component": "predictor"}
-    model = predictor.get("model") or {}
+    # A `model:` predictor runs KServe's container for its format; a custom predictor its own `containers:`.
+    model = predictor.get("model") or next(iter(predictor.get("containers") or []), {})
     ports = tuple((p.get("name", ""), p["containerPort"]) for p in model.get("ports") or [])
     if knative:
         ports = (("user-port", ports[0][1] if ports else 8080),)
@@ -62,7 +63,7 @@ def _pod(isvc: dict, predictor: dict, knative: bool) -> Pod:
     named = predictor.get("name")
     workload = f"{name}-{named}-predictor" if named else f"{name}-predictor"
     return Pod(workload, meta.get("namespace", ""), labels, tuple(containers),
-               (model.get("modelFormat") or {}).get("name", ""))
+               (model.get("modelFormat") or {}).get("name", "custom"))
 
 
 def predictor_pods(isvc: dict) -> list[Pod]:

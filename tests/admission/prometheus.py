@@ -46,6 +46,8 @@ _DURATION = re.compile(r"^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9
 MAX_RULE_BYTES = 512 * 1024
 #: The operator's default Prometheus scrapeInterval (Prometheus CR `scrapeInterval`), which an endpoint without one gets.
 DEFAULT_SCRAPE_INTERVAL = "30s"
+#: The HTTP port of KServe's default runtimes (their `--http_port=8080` / `--http-port=8080` arguments).
+RUNTIME_HTTP_PORT = 8080
 #: Labels generatePodMonitorConfig / generateServiceMonitorConfig set on every target, and Prometheus's instance.
 OPERATOR_TARGET_LABELS = ("job", "instance", "pod", "container", "endpoint", "service")
 
@@ -331,14 +333,20 @@ def scraped_port(endpoint: dict, discovered: int) -> int:
 
 
 def expected_metrics_port(monitor: dict, pod: Pod) -> int | None:
-    """The port the pod's model server serves /metrics on: its runtime's `prometheus.kserve.io/port`, unless the
-    PodMonitor declares another server (then that server's port in the metric contract)."""
+    """The port the pod's model server serves /metrics on, None for its serving port.
+
+    A runtime whose `prometheus.kserve.io/port` is not its HTTP port (8080) has a metrics port of its own
+    (TorchServe 8082, Triton 8002); the others serve /metrics on the port they serve on. A PodMonitor that
+    declares another server than the format's (`mlops.dev/model-server`) is held to that server's port.
+    """
     declared = ((monitor.get("metadata") or {}).get("annotations") or {}).get("mlops.dev/model-server")
     default_server = metric_contract.FORMATS.get(pod.model_format)
     if declared and (default_server is None or declared != default_server.server):
         return metric_contract.SERVERS[declared].metrics_port
     runtime = runtime_serving(pod.model_format)
-    return runtime.metrics_port if runtime is not None else None
+    if runtime is None or runtime.metrics_port == RUNTIME_HTTP_PORT:
+        return None
+    return runtime.metrics_port
 
 
 @compile_check("prometheus-podmonitor-scrapes-metrics-port",
@@ -517,9 +525,9 @@ _GOOD_RULES = _rule_object([{"name": "g", "rules": [_alert(), {"record": "job:up
 
 
 def _isvc(mode: str = "Standard", port_name: str = "http1", model_format: str = "xgboost", canary: bool = False,
-          name: str = "fraud-api") -> dict:
+          name: str = "fraud-api", port: int = 8080) -> dict:
     model = {"name": "kserve-container", "modelFormat": {"name": model_format},
-             "ports": [{"name": port_name, "containerPort": 8080, "protocol": "TCP"}]}
+             "ports": [{"name": port_name, "containerPort": port, "protocol": "TCP"}]}
     spec: dict = {"predictor": {"labels": {"app.kubernetes.io/component": "serving"}, "model": model}}
     if canary:
         spec["canary"] = [{"trafficPercent": 10, "predictor": {"name": "canary", "model": dict(model)}}]
@@ -618,6 +626,9 @@ CASES = [
          [_pod_monitor(relabelings=_to_port(8082))], refused=False),
     Case("prometheus-monitor-scrape-timeout", "a timeout longer than the interval",
          [_pod_monitor(scrapeTimeout="1m")]),
+    Case("prometheus-monitor-scrape-timeout", "a ServiceMonitor endpoint timing out after the default interval",
+         [{"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor", "metadata": {"name": "pushgateway"},
+           "spec": {"selector": {}, "endpoints": [{"port": "http", "scrapeTimeout": "45s"}]}}]),
     Case("prometheus-monitor-scrape-timeout", "a timeout within the interval", [_pod_monitor(scrapeTimeout="10s")],
          refused=False),
     Case("prometheus-podmonitor-selects-pods", "a selector on a label KServe does not set",
@@ -640,6 +651,10 @@ CASES = [
          [_isvc(model_format="pytorch"), _pod_monitor(relabelings=_to_port(8082))], refused=False),
     Case("prometheus-podmonitor-scrapes-metrics-port", "KServe's Python server on its serving port",
          [_isvc(), _pod_monitor()], refused=False),
+    Case("prometheus-podmonitor-scrapes-metrics-port", "KServe's Python server moved to 9000 serves /metrics there",
+         [_isvc(port=9000), _pod_monitor()], refused=False),
+    Case("prometheus-podmonitor-scrapes-metrics-port", "Triton's metrics port 8002 rewritten to the serving port",
+         [_isvc(model_format="triton"), _pod_monitor(relabelings=_to_port(8080))]),
     Case("alertmanager-config-receivers", "a PagerDuty receiver without a key",
          [_amc(receivers=[{"name": "team", "pagerdutyConfigs": [{"sendResolved": True}]}],
                route={"receiver": "team"})]),
