@@ -8,8 +8,8 @@
   is gone (`absent`), except for an endpoint that may scale to zero.
 - Business metrics against their bounds; drift (held while data quality fails), data quality,
   freshness (`time()` against the newest row's timestamp), the estimated performance drop; the
-  drift job's own silence (`mlops_monitor_last_success_timestamp_seconds` older than the longest
-  gap of its schedule plus its deadline, or never pushed).
+  monitor jobs' own silence (`mlops_monitor_last_success_timestamp_seconds` of the drift and the
+  estimation job older than the longest gap of their schedule plus their deadline, or never pushed).
 - GPU endpoints: GPU memory near full (DCGM FB_USED / (FB_USED + FB_FREE)) and XID errors counted
   over a window (`DCGM_FI_DEV_XID_ERRORS` is a gauge holding the last XID, so its value alone
   would fire forever after one error), on the GPUs of every predictor pod.
@@ -39,8 +39,10 @@ COMPONENT = "monitoring"
 MONITORING_API = "monitoring.coreos.com/v1"
 GPU_MEMORY_FULL = 0.9
 XID_WINDOW = "10m"
-#: The drift CronWorkflow's activeDeadlineSeconds (monitoring.drift_check): how long one run may take.
-DRIFT_DEADLINE_SECONDS = 3600
+#: The monitor CronWorkflow's activeDeadlineSeconds (monitoring.py): how long one run of its jobs may take.
+MONITOR_DEADLINE_SECONDS = 3600
+#: The monitor CronWorkflow's schedule without a drift check (monitoring.py GATE_SCHEDULE): hourly.
+HOURLY = "0 * * * *"
 SPEC_PATH_ANNOTATION = "mlops_spec_path"
 UNMEASURED = f"{DOMAIN}/unmeasured-slos"
 
@@ -143,7 +145,7 @@ def _model_quality_rules(ctx: Context, endpoint: str, monitor: Monitor) -> list[
                            f"max({m.DRIFT_SCORE}{{{labels}}}) > {number(monitor.drift.threshold)}{held}",
                            f"{endpoint}: {monitor.drift.method} drift above {number(monitor.drift.threshold)}",
                            duration=None, spec_path=f"monitoring.{endpoint}.drift"))
-        rules += _job_silence_rules(ctx, endpoint, monitor, "drift", monitor.drift.schedule)
+    rules += _job_silence_rules(ctx, endpoint, monitor)
     if quality:
         rules.append(_rule(ctx, endpoint, monitor, "DataQualityFailing",
                            f"min({m.DATA_QUALITY_PASSED}{{{labels}}}) == 0",
@@ -162,20 +164,29 @@ def _model_quality_rules(ctx: Context, endpoint: str, monitor: Monitor) -> list[
     return rules
 
 
-def _job_silence_rules(ctx: Context, endpoint: str, monitor: Monitor, job: str, schedule: str) -> list[dict]:
-    """A monitor job that stopped reporting: its last success is older than its schedule allows, or never came."""
-    selector = f'{m.endpoint_labels(ctx.system, endpoint)}, {m.JOB_LABEL}="{job}"'
-    allowed = max_gap_seconds(schedule) + DRIFT_DEADLINE_SECONDS
-    path = f"monitoring.{endpoint}.{job}"
-    return [
-        _rule(ctx, endpoint, monitor, f"{_camel(job)}JobStale",
-              f"time() - max({m.LAST_SUCCESS}{{{selector}}}) > {allowed}",
-              f"{endpoint}: the {job} job has not succeeded for longer than its schedule allows "
-              f"({_duration(allowed)})", spec_path=path),
-        _rule(ctx, endpoint, monitor, f"{_camel(job)}JobNeverReported", f"absent({m.LAST_SUCCESS}{{{selector}}})",
-              f"{endpoint}: the {job} job has never pushed a result to the Pushgateway",
-              duration=_duration(allowed), spec_path=path),
-    ]
+def _job_silence_rules(ctx: Context, endpoint: str, monitor: Monitor) -> list[dict]:
+    """Each monitor job that stopped reporting: its last success older than its schedule allows, or none yet.
+
+    The jobs run in one CronWorkflow per endpoint, on the drift schedule (hourly without drift): `drift`
+    when `drift` is set, `estimate` when `ground_truth.estimation` is; each pushes its last success.
+    """
+    jobs = [("drift", f"monitoring.{endpoint}.drift")] if monitor.drift else []
+    if monitor.ground_truth is not None and monitor.ground_truth.estimation != "none":
+        jobs.append(("estimate", f"monitoring.{endpoint}.ground_truth.estimation"))
+    allowed = max_gap_seconds(monitor.drift.schedule if monitor.drift else HOURLY) + MONITOR_DEADLINE_SECONDS
+    rules = []
+    for job, path in jobs:
+        selector = f'{m.endpoint_labels(ctx.system, endpoint)}, {m.JOB_LABEL}="{job}"'
+        rules += [
+            _rule(ctx, endpoint, monitor, f"{_camel(job)}JobStale",
+                  f"time() - max({m.LAST_SUCCESS}{{{selector}}}) > {allowed}",
+                  f"{endpoint}: the {job} job has not succeeded for longer than its schedule allows "
+                  f"({_duration(allowed)})", spec_path=path),
+            _rule(ctx, endpoint, monitor, f"{_camel(job)}JobNeverReported", f"absent({m.LAST_SUCCESS}{{{selector}}})",
+                  f"{endpoint}: the {job} job has never pushed a result to the Pushgateway",
+                  duration=_duration(allowed), spec_path=path),
+        ]
+    return rules
 
 
 def _gpu_rules(ctx: Context, endpoint: str, monitor: Monitor, select: _Selectors) -> list[dict]:

@@ -2172,6 +2172,38 @@ declared['prometheusrule/fraud-ml/fraud-fraud-api'] = k8s.apiextensions.CustomRe
                         },
                     },
                     {
+                        'alert': 'EstimateJobStale',
+                        'expr': 'time() - max(mlops_monitor_last_success_timestamp_seconds{mlops_system="fraud", mlops_endpoint="fraud-api", mlops_job="estimate"}) > 7200',
+                        'for': '5m',
+                        'labels': {
+                            'mlops_endpoint': 'fraud-api',
+                            'mlops_system': 'fraud',
+                            'namespace': 'fraud-ml',
+                            'receiver': 'pagerduty-risk',
+                            'severity': 'warning',
+                        },
+                        'annotations': {
+                            'mlops_spec_path': 'monitoring.fraud-api.ground_truth.estimation',
+                            'summary': 'fraud-api: the estimate job has not succeeded for longer than its schedule allows (2h)',
+                        },
+                    },
+                    {
+                        'alert': 'EstimateJobNeverReported',
+                        'expr': 'absent(mlops_monitor_last_success_timestamp_seconds{mlops_system="fraud", mlops_endpoint="fraud-api", mlops_job="estimate"})',
+                        'for': '2h',
+                        'labels': {
+                            'mlops_endpoint': 'fraud-api',
+                            'mlops_system': 'fraud',
+                            'namespace': 'fraud-ml',
+                            'receiver': 'pagerduty-risk',
+                            'severity': 'warning',
+                        },
+                        'annotations': {
+                            'mlops_spec_path': 'monitoring.fraud-api.ground_truth.estimation',
+                            'summary': 'fraud-api: the estimate job has never pushed a result to the Pushgateway',
+                        },
+                    },
+                    {
                         'alert': 'DataQualityFailing',
                         'expr': 'min(mlops_data_quality_passed{mlops_system="fraud", mlops_endpoint="fraud-api"}) == 0',
                         'for': '5m',
