@@ -1982,7 +1982,6 @@ declared['podmonitor/fraud-ml/fraud-fraud-api'] = k8s.apiextensions.CustomResour
             'cost-center': 'risk',
             'mlops.dev/endpoint': 'fraud-api',
             'mlops.dev/owner': 'team-risk',
-            'release': 'prometheus',
         },
         'annotations': {
             'mlops.dev/environment': 'prod',
@@ -2021,7 +2020,6 @@ declared['prometheusrule/fraud-ml/fraud-fraud-api'] = k8s.apiextensions.CustomRe
             'cost-center': 'risk',
             'mlops.dev/endpoint': 'fraud-api',
             'mlops.dev/owner': 'team-risk',
-            'release': 'prometheus',
         },
         'annotations': {
             'mlops.dev/environment': 'prod',
@@ -2750,7 +2748,6 @@ declared['podmonitor/fraud-ml/fraud-merchant-embed'] = k8s.apiextensions.CustomR
             'cost-center': 'risk',
             'mlops.dev/endpoint': 'merchant-embed',
             'mlops.dev/owner': 'team-risk',
-            'release': 'prometheus',
         },
         'annotations': {
             'mlops.dev/environment': 'prod',
@@ -2804,7 +2801,6 @@ declared['prometheusrule/fraud-ml/fraud-merchant-embed'] = k8s.apiextensions.Cus
             'cost-center': 'risk',
             'mlops.dev/endpoint': 'merchant-embed',
             'mlops.dev/owner': 'team-risk',
-            'release': 'prometheus',
         },
         'annotations': {
             'mlops.dev/environment': 'prod',
@@ -2954,7 +2950,6 @@ declared['alertmanagerconfig/fraud-ml/fraud-alerts'] = k8s.apiextensions.CustomR
             'app.kubernetes.io/part-of': 'fraud',
             'cost-center': 'risk',
             'mlops.dev/owner': 'team-risk',
-            'release': 'prometheus',
         },
         'annotations': {
             'mlops.dev/environment': 'prod',
