@@ -48,7 +48,8 @@ def synthetic_spec(n: int) -> dict[str, Any]:
             "cloud": "aws",
             "kubernetes": "1.31",
             "serving_mode": "standard",
-            "alerts": {"receivers": {"team-synth": {"slack": "#synth-alerts"},
+            "alerts": {"receivers": {"team-synth": {"slack": {"channel": "#synth-alerts",
+                                                                     "secret": "alerting/slack-webhook-url"}},
                                      "pagerduty-synth": {"pagerduty": {"secret": "alerting/pd-key"}}}},
         },
         "runtimes": {

@@ -1,6 +1,7 @@
 """What the compile tests share: the specs they compile and a fixed in-memory lock."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from compiler.checked_spec import check_file
@@ -34,3 +35,21 @@ def example_lock() -> Lock:
                                       lineage, {k: "spec" for k in lineage}, (version(1, "merchant-embed"),),
                                       "sha256:test"),
     })
+
+
+def queries(value, where: str):
+    """(where, expression) for every `expr`/`query` string of an object, including inside JSON config files."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("expr", "query") and isinstance(item, str):
+                yield f"{where}.{key}", item
+            else:
+                yield from queries(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from queries(item, f"{where}[{index}]")
+    elif isinstance(value, str) and value.lstrip().startswith("{"):
+        try:
+            yield from queries(json.loads(value), where)
+        except ValueError:
+            pass

@@ -2,45 +2,25 @@
 triggers) parses as PromQL, so Prometheus, KEDA and the gate can load it."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from backends.kubernetes import lower_files
-from tests.compile_support import COMPILED, checked
+from tests.compile_support import COMPILED, checked, queries
 
 promql_parser = pytest.importorskip("promql_parser")
-
-
-def _queries(value, where: str):
-    """(where, expression) for every `expr`/`query` string, including inside JSON config files."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key in ("expr", "query") and isinstance(item, str):
-                yield f"{where}.{key}", item
-            else:
-                yield from _queries(item, f"{where}.{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _queries(item, f"{where}[{index}]")
-    elif isinstance(value, str) and value.lstrip().startswith("{"):
-        try:
-            yield from _queries(json.loads(value), where)
-        except ValueError:
-            pass
 
 
 def _all_queries(path, env):
     for file, objects in lower_files(checked(path, env)).items():
         for obj in objects:
-            yield from _queries(obj, f"{file}:{obj['kind']}/{obj['metadata']['name']}")
+            yield from queries(obj, f"{file}:{obj['kind']}/{obj['metadata']['name']}")
 
 
 @pytest.mark.parametrize(("path", "env"), [(p, e) for _, p, e in COMPILED], ids=[i for i, _, _ in COMPILED])
 def test_every_generated_query_parses(path, env):
-    queries = list(_all_queries(path, env))
+    found = list(_all_queries(path, env))
     problems = []
-    for where, expression in queries:
+    for where, expression in found:
         try:
             promql_parser.parse(expression)
         except ValueError as error:

@@ -41,21 +41,40 @@ REPO = Path(__file__).resolve().parent.parent
 BINARIES = {"pushgateway": "prometheus-pushgateway", "prometheus": "prometheus", "alertmanager": "prometheus-alertmanager"}
 ENDPOINT, SYSTEM, NAMESPACE = "fraud-api", "fraud", "fraud-ml"
 WAIT_SECONDS = 45
+PREDICTOR_JOB = f"{NAMESPACE}/{SYSTEM}-{ENDPOINT}"
 
 
-# --- the two pieces the lead swaps after merging the monitoring workstream -------------------------
+# --- delivery: the generated routes, with every integration pointed at the local sink -----------------
 
-def alertmanager_config(webhook_url: str) -> dict:
-    """The minimal route to the webhook sink. To be replaced by the conversion of the generated
-    AlertmanagerConfig objects (tests/admission/prometheus.py, monitoring workstream)."""
-    return {"route": {"receiver": "sink", "group_by": ["alertname"], "group_wait": "1s", "group_interval": "1s",
-                      "repeat_interval": "1h"},
-            "receivers": [{"name": "sink", "webhook_configs": [{"url": webhook_url, "send_resolved": False}]}]}
+def alertmanager_config(objects: dict, webhook_url: str) -> dict:
+    """The Alertmanager configuration the Prometheus Operator builds from the generated AlertmanagerConfig
+    (tests/admission/alertmanager_configuration.py), its routes and matchers as generated; only what each
+    receiver sends to (Slack, PagerDuty, ...) becomes the test's webhook sink, and the grouping waits are
+    shortened so the test stays bounded. The sink sees which receiver a notification went through."""
+    from tests.admission.alertmanager_configuration import alertmanager_configuration
+
+    generated = [o for (kind, _), o in objects.items() if kind == "AlertmanagerConfig"]
+    assert generated, "the example's receivers compile to an AlertmanagerConfig"
+    config = alertmanager_configuration(generated)
+    for receiver in config["receivers"]:
+        integrations = [key for key in receiver if key.endswith("_configs")]
+        for key in integrations:
+            del receiver[key]
+        if integrations:
+            receiver["webhook_configs"] = [{"url": webhook_url, "send_resolved": False}]
+
+    def quick(route: dict) -> None:
+        route.update(group_wait="1s", group_interval="1s")
+        for child in route.get("routes", []):
+            quick(child)
+
+    quick(config["route"])
+    return config
 
 
 def alert_endpoint(labels: dict) -> str | None:
-    """The endpoint an alert is about, whichever label name the rules use (`endpoint` today)."""
-    return labels.get(m.ENDPOINT_LABEL) or labels.get("endpoint")
+    """The endpoint an alert is about (`mlops_endpoint`: `endpoint` is a target label of the operator)."""
+    return labels.get(m.ENDPOINT_LABEL)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -167,23 +186,8 @@ def _runtime_metrics() -> bytes:
     lines = [f"# TYPE {histogram} histogram"]
     for bound, count in (("0.005", 900), ("0.01", 990), ("0.05", 1000), ("+Inf", 1000)):
         lines.append(f'{m.LATENCY_BUCKETS}{{le="{bound}"}} {count}')
-    lines += [f"{histogram}_sum 4.2", f"{histogram}_count 1000", f"# TYPE {m.REQUESTS} counter",
-              f'{m.REQUESTS}{{code="200"}} {int(time.time()) % 100000 * 10}']
+    lines += [f"{histogram}_sum 4.2", f"{histogram}_count 1000"]
     return ("\n".join(lines) + "\n").encode()
-
-
-def _loadable_rules(prometheus_rule: dict) -> dict:
-    """The PrometheusRule's groups as a rule file. Until the monitoring workstream's fix lands, the
-    provenance annotation `mlops.dev/spec-path` is no valid annotation name for Prometheus 2.42 (issue
-    12): annotations with invalid names are left out here; expr, for and labels are kept as generated."""
-    import re
-
-    groups = json.loads(json.dumps(prometheus_rule["spec"]["groups"]))
-    for group in groups:
-        for rule in group["rules"]:
-            rule["annotations"] = {k: v for k, v in rule.get("annotations", {}).items()
-                                   if re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", k)}
-    return {"groups": groups}
 
 
 # --- the test --------------------------------------------------------------------------------
@@ -207,7 +211,7 @@ def _run(argv: list[str], env: dict | None = None, timeout: float = 120) -> tupl
 def test_drift_alert_reaches_the_sink_and_the_gate_decides(loop, tmp_path):
     started = time.monotonic()
     objects = {(o["kind"], o["metadata"]["name"]): o for o in lower(checked(EXAMPLE, "prod"), example_lock())}
-    rules = _loadable_rules(objects[("PrometheusRule", f"{SYSTEM}-{ENDPOINT}")])
+    rules = {"groups": objects[("PrometheusRule", f"{SYSTEM}-{ENDPOINT}")]["spec"]["groups"]}
     drift_rule = next(r for g in rules["groups"] for r in g["rules"] if r["alert"] == "DriftScoreHigh")
     assert "for" not in drift_rule and m.DRIFT_SCORE in drift_rule["expr"]
 
@@ -242,7 +246,7 @@ def test_drift_alert_reaches_the_sink_and_the_gate_decides(loop, tmp_path):
     assert refused.value.code == 400 and b"must not have timestamps" in refused.value.read()
 
     alertmanager = f"127.0.0.1:{_free_port()}"
-    (tmp_path / "alertmanager.yml").write_text(yaml.safe_dump(alertmanager_config(sink_url)), encoding="utf-8")
+    (tmp_path / "alertmanager.yml").write_text(yaml.safe_dump(alertmanager_config(objects, sink_url)), encoding="utf-8")
     loop.start("alertmanager", ["--config.file=alertmanager.yml", "--storage.path=am-data",
                                 f"--web.listen-address={alertmanager}", "--cluster.listen-address="],
                f"http://{alertmanager}/-/ready")
@@ -257,7 +261,8 @@ def test_drift_alert_reaches_the_sink_and_the_gate_decides(loop, tmp_path):
         "scrape_configs": [
             # What the generated ServiceMonitor asks of the Prometheus Operator: honor the pushed labels.
             {"job_name": "pushgateway", "honor_labels": True, "static_configs": [{"targets": [pushgateway]}]},
-            {"job_name": "predictor", "static_configs": [{"targets": [exporter], "labels": {
+            # The job label the operator gives PodMonitor targets (`<namespace>/<name>`), which alerts select.
+            {"job_name": PREDICTOR_JOB, "static_configs": [{"targets": [exporter], "labels": {
                 "namespace": NAMESPACE, "pod": f"{SYSTEM}-{ENDPOINT}-predictor-7d9f-abcde"}}]},
         ]}), encoding="utf-8")
     loop.start("prometheus", ["--config.file=prometheus.yml", "--storage.tsdb.path=prom-data",
@@ -267,7 +272,7 @@ def test_drift_alert_reaches_the_sink_and_the_gate_decides(loop, tmp_path):
     def query(expr: str) -> list:
         return _get_json(f"{prometheus_url}/api/v1/query?" + urllib.parse.urlencode({"query": expr}))["data"]["result"]
 
-    wait_until(lambda: query('up{job="predictor"} == 1'), "Prometheus to scrape the exporter")
+    wait_until(lambda: query(f'up{{job="{PREDICTOR_JOB}"}} == 1'), "Prometheus to scrape the exporter")
 
     # The reference jobs on data with real drift, pushing to the Pushgateway.
     run_started = datetime.now(timezone.utc).replace(microsecond=0)
@@ -292,6 +297,9 @@ def test_drift_alert_reaches_the_sink_and_the_gate_decides(loop, tmp_path):
     delivered = wait_until(lambda: [a for n in received for a in n["alerts"]
                                     if a["labels"]["alertname"] == "DriftScoreHigh"], "the alert at the webhook sink")
     assert alert_endpoint(delivered[0]["labels"]) == ENDPOINT and delivered[0]["status"] == "firing"
+    # It went through the receiver the spec names for this endpoint (monitoring.fraud-api.alerts.receiver).
+    assert {n["receiver"] for n in received if any(a["labels"]["alertname"] == "DriftScoreHigh"
+                                                  for a in n["alerts"])} == {f"{NAMESPACE}/fraud-alerts/pagerduty-risk"}
     alive = {a["labels"]["alertname"] for a in _get_json(f"{prometheus_url}/api/v1/alerts")["data"]["alerts"]}
     assert not alive & {"LatencyP99High", "ErrorRateHigh", "AvailabilityLow"}, alive
 

@@ -1,10 +1,11 @@
 """Quantities, durations and percentages parse strictly into typed values."""
+import re
 from decimal import Decimal
 
 import pytest
 from pydantic_core import PydanticCustomError
 
-from compiler.spec.units import Duration, Percentage, Quantity
+from compiler.spec.units import Duration, Percent, Percentage, Quantity
 
 
 @pytest.mark.parametrize("text, value", [
@@ -45,12 +46,33 @@ def test_duration_suggests_a_unit_for_bare_numbers():
         Duration.parse(600)
 
 
-@pytest.mark.parametrize("value, percent", [("10%", 10), ("99.9%", 99.9), (5, 5), (0, 0), (100, 100), ("0.5%", 0.5)])
+@pytest.mark.parametrize("value, percent", [("10%", 10), ("99.9%", 99.9), ("0%", 0), ("100%", 100), ("0.5%", 0.5)])
 def test_percentage(value, percent):
     assert Percentage.parse(value).percent == percent
 
 
-@pytest.mark.parametrize("value", ["150%", 101, -1, "10", "ten%", True])
+@pytest.mark.parametrize("value", ["150%", 101, -1, "10", "ten%", True, 5, 0.999])
 def test_percentage_rejects(value):
     with pytest.raises(PydanticCustomError):
         Percentage.parse(value)
+
+
+@pytest.mark.parametrize("value, hint", [(0.999, "99.9% if it is a fraction of 1, or 0.999% if it is already"),
+                                         (0.01, "1% if it is a fraction of 1, or 0.01%"),
+                                         (5, "write 5%")])
+def test_percentage_refuses_a_bare_number_as_ambiguous(value, hint):
+    """`availability: 0.999` read as 0.999 % was a silent change of the SLO; now it says what to write."""
+    with pytest.raises(PydanticCustomError, match=re.escape(hint)):
+        Percentage.parse(value)
+
+
+@pytest.mark.parametrize("value, percent", [(10, 10), (0, 0), (100, 100), ("15%", 15), (2.5, 2.5)])
+def test_percent_fields_read_a_bare_number_as_percent(value, percent):
+    """`canary_percent: 10` says its unit in its name: 10 %."""
+    assert Percent.parse(value).percent == percent
+
+
+@pytest.mark.parametrize("value", [101, -1, "150%", True])
+def test_percent_rejects(value):
+    with pytest.raises(PydanticCustomError):
+        Percent.parse(value)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .alertmanager import alertmanager_config
 from .context import Context
 from .monitoring import lower_monitor
 from .namespace import lower_namespace
@@ -44,7 +45,7 @@ def context_for(checked: "CheckedSpec", lock: "Lock | None" = None) -> Context:
 
 def lower_context(ctx: Context) -> dict[str, list[dict]]:
     """Output path -> objects, manifests first in apply order (namespace, node pools, pipelines, serving,
-    monitoring; each group by name), then the rollback files."""
+    monitoring, alert delivery; each group by name), then the rollback files."""
     spec = ctx.spec
     files: dict[str, list[dict]] = {f"{MANIFESTS}/namespace.yaml": lower_namespace(ctx)}
     pools = lower_node_pools(ctx) + model_cache_node_groups(ctx)
@@ -56,6 +57,9 @@ def lower_context(ctx: Context) -> dict[str, list[dict]]:
         files[f"{MANIFESTS}/serving/{name}.yaml"] = lower_endpoint(ctx, name)
     for name in sorted(spec.monitoring):
         files[f"{MANIFESTS}/monitoring/{name}.yaml"] = lower_monitor(ctx, name)
+    alerting = alertmanager_config(ctx)
+    if alerting:
+        files[f"{MANIFESTS}/alerting.yaml"] = alerting
     for name in sorted(spec.serving):
         for version, objects in lower_rollbacks(ctx, name).items():
             files[f"{ROLLBACK}/{name}/{version}.yaml"] = objects

@@ -1,18 +1,17 @@
 """The metric names and label contract between generated workloads and generated alerts/autoscalers.
 
-- Model servers export KServe's Prometheus metrics: the request latency histogram
-  `request_predict_seconds` (KServe's Python model server) and HTTP request counters
-  `http_requests_total{code}`; pods are selected by namespace and the predictor pod name.
+- What the model servers and the serving layer export for an endpoint is the metric contract
+  (`compiler/metric_contract.py`, docs/metric-contract.md); the selectors here say how a query picks
+  one endpoint's series out of it: by the scrape job of the endpoint's PodMonitor (which selects
+  every predictor pod of the InferenceService, stable and canary, in both serving modes), by the
+  interceptor's route labels, or, for DCGM exporter, by pod name.
 - The project's own monitor jobs (`mlops monitor`) push the `mlops_*` metrics below to the
   Pushgateway (`platform.prometheus.pushgateway`); the generated config of each job names them and
   their labels, so the job pushes exactly what the alerts and the retraining gate read.
-- GPUs are observed through NVIDIA DCGM exporter metrics, labelled with the pod they serve.
 """
 from __future__ import annotations
 
-LATENCY_BUCKETS = "request_predict_seconds_bucket"
-REQUESTS = "http_requests_total"
-INFLIGHT = "http_requests_in_flight"
+from compiler.metric_contract import DCGM, INTERCEPTOR, KSERVE
 
 # --- what the monitor jobs push (gauges; one group per system, endpoint and job on the Pushgateway) ---
 # Labels: `mlops_system` and `mlops_endpoint` on every series, never `namespace`, `endpoint`, `job`,
@@ -33,27 +32,86 @@ PERFORMANCE_DROP = "mlops_estimated_performance_drop_ratio"
 #: When a monitor job last finished successfully (Unix seconds): labels + `mlops_job` (drift | estimate).
 LAST_SUCCESS = "mlops_monitor_last_success_timestamp_seconds"
 JOB_LABEL = "mlops_job"
-DCGM_FB_USED = "DCGM_FI_DEV_FB_USED"
-DCGM_FB_FREE = "DCGM_FI_DEV_FB_FREE"
-DCGM_XID = "DCGM_FI_DEV_XID_ERRORS"
-DCGM_GPU_UTIL = "DCGM_FI_DEV_GPU_UTIL"
+#: Every series the monitor jobs push (the contract test accepts these beside the exporters' series).
+PUSHED = (DRIFT_SCORE, DATA_QUALITY_PASSED, DATA_NEWEST_TIMESTAMP, ESTIMATED_PERFORMANCE, PERFORMANCE_DROP,
+          LAST_SUCCESS)
+
+# --- exporters' series the lowering names (each is in the metric contract) -------------------------
+DCGM_FB_USED = DCGM.metric("DCGM_FI_DEV_FB_USED").name
+DCGM_FB_FREE = DCGM.metric("DCGM_FI_DEV_FB_FREE").name
+DCGM_XID = DCGM.metric("DCGM_FI_DEV_XID_ERRORS").name
+DCGM_GPU_UTIL = DCGM.metric("DCGM_FI_DEV_GPU_UTIL").name
+#: The predict-latency buckets KServe's Python server exports (what a synthetic predictor in the tests serves).
+LATENCY_BUCKETS = KSERVE.exporter.metric("request_predict_seconds").series[0]
+INTERCEPTOR_REQUESTS = INTERCEPTOR.metric("interceptor_request_count_total").name
+INTERCEPTOR_CONCURRENCY = INTERCEPTOR.metric("interceptor_request_concurrency").name
+
+#: Labels the Prometheus Operator sets on every target it scrapes from a PodMonitor or ServiceMonitor
+#: (pkg/prometheus/promcfg.go generatePodMonitorConfig / generateServiceMonitorConfig), plus Prometheus's
+#: `instance`. A rule label of the same name overwrites what the series said about its target.
+TARGET_LABELS = frozenset({"namespace", "pod", "container", "service", "endpoint", "job", "instance"})
+
+
+def podmonitor_job(namespace: str, podmonitor: str) -> str:
+    """The `job` label of every target of a PodMonitor: `<namespace>/<name>` (generatePodMonitorConfig)."""
+    return f"{namespace}/{podmonitor}"
+
+
+def scrape_job(namespace: str, podmonitor: str) -> str:
+    """The label matchers of the series scraped from one PodMonitor's targets."""
+    return f'namespace="{namespace}", job="{podmonitor_job(namespace, podmonitor)}"'
+
+
+def interceptor_route(namespace: str, route: str) -> str:
+    """The label matchers of the interceptor's series for one HTTPScaledObject (`route_name` is its name)."""
+    return f'route_namespace="{namespace}", route_name="{route}"'
+
+
+def predictor_workloads(isvc: dict) -> list[str]:
+    """The names of the workloads whose pods serve an InferenceService's predictor (stable, then canaries).
+
+    kserve/kserve v0.20.0 pkg/constants/constants.go PredictorServiceName: `<isvc>-predictor`, or
+    `<isvc>-<predictor.name>-predictor` for a named predictor; Standard mode runs one Deployment per
+    predictor of `spec.canary[]` (components/predictor.go reconcileCanaryDeployments), Knative one
+    Knative Service whose revisions' pods are `<ksvc>-<00001>-deployment-...`.
+    """
+    name = isvc["metadata"]["name"]
+    spec = isvc.get("spec") or {}
+
+    def workload(predictor: dict) -> str:
+        named = predictor.get("name")
+        return f"{name}-{named}-predictor" if named else f"{name}-predictor"
+
+    names = [workload(spec.get("predictor") or {})]
+    names += [workload(canary.get("predictor") or {}) for canary in spec.get("canary") or []]
+    return list(dict.fromkeys(names))   # an unnamed canary would share the stable predictor's name
+
+
+def pod_name_pattern(workloads: list[str]) -> str:
+    """A regular expression for the pods of these workloads (a Deployment's pods are `<name>-<hash>-<hash>`)."""
+    if len(workloads) == 1:
+        return f"{workloads[0]}-.*"
+    return f"({'|'.join(workloads)})-.*"
 
 
 def predictor_pods(namespace: str, service: str) -> str:
-    """The label matchers of an InferenceService's predictor pods."""
+    """The label matchers of an InferenceService's stable predictor pods (what its own autoscaler scales)."""
     return f'namespace="{namespace}", pod=~"{service}-predictor-.*"'
 
 
-def dcgm_series(metric: str, namespace: str, service: str) -> str:
+def dcgm_series(metric: str, namespace: str, service: str, pods: str | None = None, wrap: str = "{}") -> str:
     """A DCGM metric of the predictor pods' GPUs, whichever way Prometheus labelled the pod.
 
     dcgm-exporter labels each GPU's series with the pod using it (`pod`, `namespace`). Scraped
     without honorLabels (the GPU Operator's ServiceMonitor default), Prometheus keeps its own target
     labels there and renames the exporter's to `exported_pod` / `exported_namespace`: an alert that
     only matched `pod` would then never fire. Both forms are matched and normalised to `pod`.
+    `pods` is a pod-name pattern (default: the stable predictor's pods); `wrap` a function applied to
+    each selector before the relabelling (`changes({}[10m])`).
     """
-    own = f'{metric}{{namespace="{namespace}", pod=~"{service}-predictor-.*"}}'
-    exported = f'{metric}{{exported_namespace="{namespace}", exported_pod=~"{service}-predictor-.*"}}'
+    pattern = pods or f"{service}-predictor-.*"
+    own = wrap.format(f'{metric}{{namespace="{namespace}", pod=~"{pattern}"}}')
+    exported = wrap.format(f'{metric}{{exported_namespace="{namespace}", exported_pod=~"{pattern}"}}')
     renamed = (f'label_replace(label_replace({exported}, "pod", "$1", "exported_pod", "(.*)"), '
                f'"namespace", "$1", "exported_namespace", "(.*)")')
     return f"({own} or {renamed})"

@@ -1,10 +1,7 @@
 """`monitoring:` -> per endpoint: a PodMonitor, one PrometheusRule, and the monitor jobs.
 
-Alerts (one PrometheusRule per endpoint, one group per kind): each SLO (p99 latency, error rate,
-availability), each business metric against its min/max, the drift score above its threshold
-(held while the data-quality check fails), data quality and freshness, the estimated performance
-drop, and for GPU endpoints GPU memory near full (DCGM FB_USED / (FB_USED + FB_FREE)) and XID
-errors. Every alert is labelled with the endpoint, the system and the receiver that gets it.
+Alerts: `alert_rules.py` (one PrometheusRule per endpoint, reading only series the metric
+contract lists); scraping: `scraping.py` (the PodMonitor); delivery: `alertmanager.py`.
 
 Monitor jobs (docs/monitor-jobs.md): one CronWorkflow per endpoint whose DAG runs the drift job
 (`mlops monitor drift`, or the spec's own command) and the performance estimation
@@ -31,9 +28,10 @@ from . import metrics as m
 from .argo import TTL_SECONDS, container, cron_workflow, workflow_spec
 from .context import Context
 from .labels import DOMAIN, ENDPOINT_LABEL, metadata, model_annotations, obj
+from .alert_rules import prometheus_rule
 from .pipelines import template_name
-from .serving import PORT_NAME, service_name
-from .units import number, prometheus_duration, seconds
+from .scraping import pod_monitor
+from .units import seconds
 from compiler.yaml_emitter import dump_document
 
 COMPONENT = "monitoring"
@@ -59,7 +57,6 @@ KUBERNETES_URL = "https://kubernetes.default.svc"
 GATE_WAIT_SECONDS = 300
 MONITOR_DEADLINE_SECONDS = 3600
 ASSUMED_STEP_HOURS = 1.0
-GPU_MEMORY_FULL = 0.9
 GATE_SCHEDULE = "0 * * * *"
 
 
@@ -73,138 +70,6 @@ def lower_monitor(ctx: Context, endpoint: str) -> list[dict]:
 
 def _json(value: dict) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
-
-
-def _camel(name: str) -> str:
-    return "".join(part.capitalize() for part in name.replace("_", "-").split("-"))
-
-
-def receiver(ctx: Context, monitor: Monitor) -> str:
-    return monitor.alerts.receiver or ctx.spec.metadata.owner or "default"
-
-
-# --- scraping and alerts -----------------------------------------------------------------
-
-def pod_monitor(ctx: Context, endpoint: str) -> dict:
-    meta = metadata(ctx, ctx.name(endpoint), COMPONENT, f"monitoring.{endpoint}", extra_labels={ENDPOINT_LABEL: endpoint})
-    return obj(MONITORING_API, "PodMonitor", meta, spec={
-        "selector": {"matchLabels": {"serving.kserve.io/inferenceservice": service_name(ctx, endpoint)}},
-        "podMetricsEndpoints": [{"port": PORT_NAME, "path": "/metrics", "interval": "30s"}],
-    })
-
-
-def _rule(ctx: Context, endpoint: str, monitor: Monitor, alert: str, expr: str, summary: str, *,
-          severity: str = "warning", duration: str | None = "5m", spec_path: str = "") -> dict:
-    rule: dict = {"alert": alert, "expr": expr}
-    if duration:
-        rule["for"] = duration
-    rule["labels"] = {"endpoint": endpoint, "receiver": receiver(ctx, monitor), "severity": severity,
-                      "system": ctx.system}
-    rule["annotations"] = {"summary": summary, f"{DOMAIN}/spec-path": spec_path or f"monitoring.{endpoint}"}
-    return rule
-
-
-def _slo_rules(ctx: Context, endpoint: str, monitor: Monitor) -> list[dict]:
-    slo = monitor.slo
-    if slo is None:
-        return []
-    pods = m.predictor_pods(ctx.namespace, service_name(ctx, endpoint))
-    path = f"monitoring.{endpoint}.slo"
-    rules = []
-    if slo.latency_p99 is not None:
-        bound = number(slo.latency_p99.seconds)
-        rules.append(_rule(ctx, endpoint, monitor, "LatencyP99High",
-                           f"histogram_quantile(0.99, sum by (le) (rate({m.LATENCY_BUCKETS}{{{pods}}}[5m]))) > {bound}",
-                           f"{endpoint}: p99 latency above {slo.latency_p99.text}", spec_path=f"{path}.latency_p99"))
-    if slo.error_rate is not None:
-        rules.append(_rule(ctx, endpoint, monitor, "ErrorRateHigh",
-                           f'sum(rate({m.REQUESTS}{{{pods}, code=~"5.."}}[5m])) / sum(rate({m.REQUESTS}{{{pods}}}[5m]))'
-                           f" > {number(slo.error_rate.fraction)}",
-                           f"{endpoint}: error rate above {slo.error_rate.text}", severity="critical",
-                           spec_path=f"{path}.error_rate"))
-    if slo.availability is not None:
-        rules.append(_rule(ctx, endpoint, monitor, "AvailabilityLow",
-                           f"avg(avg_over_time(up{{{pods}}}[5m])) < {number(slo.availability.fraction)}",
-                           f"{endpoint}: availability below {slo.availability.text}", severity="critical",
-                           spec_path=f"{path}.availability"))
-    return rules
-
-
-def _business_rules(ctx: Context, endpoint: str, monitor: Monitor) -> list[dict]:
-    rules = []
-    for index, metric in enumerate(monitor.business):
-        path = f"monitoring.{endpoint}.business[{index}]"
-        for bound, op, word in ((metric.min, "<", "BelowMin"), (metric.max, ">", "AboveMax")):
-            if bound is None:
-                continue
-            rules.append(_rule(ctx, endpoint, monitor, f"{_camel(metric.name)}{word}",
-                               f"({metric.query.strip()}) {op} {number(bound)}",
-                               f"{endpoint}: {metric.name} {'below' if op == '<' else 'above'} {number(bound)}",
-                               duration=prometheus_duration(metric.for_), spec_path=path))
-    return rules
-
-
-def _model_quality_rules(ctx: Context, endpoint: str, monitor: Monitor) -> list[dict]:
-    labels = m.endpoint_labels(ctx.system, endpoint)
-    rules = []
-    quality = monitor.data_quality
-    held = f" unless on() (min({m.DATA_QUALITY_PASSED}{{{labels}}}) == 0)" if quality else ""
-    if monitor.drift:
-        rules.append(_rule(ctx, endpoint, monitor, "DriftScoreHigh",
-                           f"max({m.DRIFT_SCORE}{{{labels}}}) > {number(monitor.drift.threshold)}{held}",
-                           f"{endpoint}: {monitor.drift.method} drift above {number(monitor.drift.threshold)}",
-                           duration=None, spec_path=f"monitoring.{endpoint}.drift"))
-    if quality:
-        rules.append(_rule(ctx, endpoint, monitor, "DataQualityFailing",
-                           f"min({m.DATA_QUALITY_PASSED}{{{labels}}}) == 0",
-                           f"{endpoint}: input data breaks its contract", spec_path=f"monitoring.{endpoint}.data_quality"))
-        if quality.freshness is not None:
-            rules.append(_rule(ctx, endpoint, monitor, "InputDataStale",
-                               f"time() - max({m.DATA_NEWEST_TIMESTAMP}{{{labels}}}) > {seconds(quality.freshness)}",
-                               f"{endpoint}: newest input data older than {quality.freshness.text}",
-                               spec_path=f"monitoring.{endpoint}.data_quality.freshness"))
-    drop = monitor.retraining.when.performance_drop if monitor.retraining else None
-    if drop is not None:
-        rules.append(_rule(ctx, endpoint, monitor, "ModelPerformanceDrop",
-                           f"max({m.PERFORMANCE_DROP}{{{labels}}}) > {number(drop.fraction)}",
-                           f"{endpoint}: estimated performance dropped by more than {drop.text}",
-                           spec_path=f"monitoring.{endpoint}.retraining.when.performance_drop"))
-    return rules
-
-
-def _gpu_rules(ctx: Context, endpoint: str, monitor: Monitor) -> list[dict]:
-    if not monitor.alerts.gpu or not ctx.spec.serving[endpoint].resources.uses_gpu:
-        return []
-    service = service_name(ctx, endpoint)
-    path = f"monitoring.{endpoint}.alerts.gpu"
-    used, free = (m.dcgm_series(metric, ctx.namespace, service) for metric in (m.DCGM_FB_USED, m.DCGM_FB_FREE))
-    return [
-        _rule(ctx, endpoint, monitor, "GpuMemoryNearFull",
-              f"max by (pod) ({used} / ({used} + {free})) > {number(GPU_MEMORY_FULL)}",
-              f"{endpoint}: GPU memory above {round(GPU_MEMORY_FULL * 100)}% (the next allocation may OOM)",
-              spec_path=path),
-        _rule(ctx, endpoint, monitor, "GpuXidErrors",
-              f"max by (pod) ({m.dcgm_series(m.DCGM_XID, ctx.namespace, service)}) > 0",
-              f"{endpoint}: the GPU reported an XID error", severity="critical", duration=None, spec_path=path),
-    ]
-
-
-def prometheus_rule(ctx: Context, endpoint: str, monitor: Monitor) -> dict:
-    name = ctx.name(endpoint)
-    groups = []
-    for kind, rules in (("slo", _slo_rules(ctx, endpoint, monitor)),
-                        ("business", _business_rules(ctx, endpoint, monitor)),
-                        ("model", _model_quality_rules(ctx, endpoint, monitor)),
-                        ("gpu", _gpu_rules(ctx, endpoint, monitor))):
-        if rules:
-            groups.append({"name": f"{name}.{kind}", "rules": rules})
-    if not groups:  # an endpoint with no SLO or metric still gets its availability watched
-        pods = m.predictor_pods(ctx.namespace, service_name(ctx, endpoint))
-        groups.append({"name": f"{name}.up", "rules": [
-            _rule(ctx, endpoint, monitor, "EndpointDown", f"max(up{{{pods}}}) == 0", f"{endpoint}: no replica is up",
-                  severity="critical")]})
-    meta = metadata(ctx, name, COMPONENT, f"monitoring.{endpoint}", extra_labels={ENDPOINT_LABEL: endpoint})
-    return obj(MONITORING_API, "PrometheusRule", meta, spec={"groups": groups})
 
 
 # --- monitor jobs: drift, performance estimation, the retraining gate --------------------------

@@ -42,6 +42,8 @@ RULES: tuple[Rule, ...] = (
     mon.ground_truth_delay_unhandled,
     mon.drift_without_data_quality,
     mon.unmonitored_endpoint,
+    mon.slo_unmeasurable,
+    mon.alerts_unrouted,
     hygiene.UNUSED_IGNORE,
     hygiene.IGNORE_WITHOUT_REASON,
 )

@@ -7,12 +7,21 @@ from pydantic import Field
 from .base import Name, SpecModel, VersionText, empty_dict, empty_list
 from .units import Duration
 
+#: Model servers whose metrics the metric contract knows (compiler/metric_contract.py SERVERS).
+ModelServer = Literal["kserve", "vllm", "torchserve", "triton", "mlserver", "custom"]
+
 
 class Runtime(SpecModel):
     image: str = Field(min_length=1, description="Container image: a digest (`@sha256:...`) or an immutable tag.")
     lockfile: str | None = Field(None, description="Dependency lock file of the image, read by lint if present.")
     packages: list[str] = Field(default_factory=empty_list,
                                 description="Pinned packages in the image (`name==version`), for lint to reason about.")
+    server: ModelServer | None = Field(
+        None, description="The model server the image runs, when an endpoint serving with it should not be read "
+                          "as the server KServe's runtime for the model format runs (`kserve` for sklearn, "
+                          "xgboost, lightgbm, huggingface; `torchserve` for pytorch; `triton` for onnx, triton; "
+                          "`mlserver` for mlflow). It decides which metrics alerts and autoscalers may read "
+                          "(docs/metric-contract.md); `custom`: a server whose metrics are unknown.")
 
 
 class Preprocessing(SpecModel):

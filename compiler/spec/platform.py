@@ -63,8 +63,30 @@ class GpuOperator(SpecModel):
         "mixed", description="NVIDIA GPU Operator MIG strategy: how MIG devices are exposed to pods.")
 
 
+class Slack(SpecModel):
+    channel: str = Field(min_length=1, description="Slack channel to post alerts to, e.g. `#risk-alerts`.")
+    secret: SecretRef = Field(description="Secret holding the channel's incoming-webhook URL, as `secret-name/key` "
+                                          "(in the system's namespace; Alertmanager posts to that URL).")
+
+
 class PagerDuty(SpecModel):
-    secret: SecretRef = Field(description="Secret holding the PagerDuty routing key, as `secret-name/key`.")
+    secret: SecretRef = Field(description="Secret holding the PagerDuty Events API v2 routing key, as "
+                                          "`secret-name/key` (in the system's namespace).")
+
+
+class EmailAuth(SpecModel):
+    username: str = Field(min_length=1, description="SMTP user name.")
+    secret: SecretRef = Field(description="Secret holding the SMTP password, as `secret-name/key`.")
+
+
+class Email(SpecModel):
+    to: str = Field(pattern=r"^[^@\s]+@[^@\s]+$", description="Address the alerts are sent to.")
+    from_: str | None = Field(None, alias="from", pattern=r"^[^@\s]+@[^@\s]+$",
+                              description="Sender address (default: the Alertmanager's global `smtp_from`).")
+    smarthost: str | None = Field(None, pattern=r"^[A-Za-z0-9.-]+:[0-9]{1,5}$",
+                                  description="SMTP server as `host:port` (default: the Alertmanager's global "
+                                              "`smtp_smarthost`).")
+    auth: EmailAuth | None = Field(None, description="SMTP login, when the server asks for one.")
 
 
 class Webhook(SpecModel):
@@ -72,10 +94,24 @@ class Webhook(SpecModel):
 
 
 class Receiver(SpecModel):
-    slack: str | None = Field(None, description="Slack channel to post alerts to, e.g. `#risk-alerts`.")
+    slack: Slack | None = Field(None, description="Slack channel, posted to through an incoming-webhook URL secret.")
     pagerduty: PagerDuty | None = Field(None, description="PagerDuty service to page.")
-    email: str | None = Field(None, description="E-mail address to send alerts to.")
+    email: Email | None = Field(None, description="E-mail recipient (`email: oncall@acme.com` or the mapping).")
     webhook: Webhook | None = Field(None, description="Generic webhook receiver.")
+
+    @field_validator("slack", mode="before")
+    @classmethod
+    def _slack_needs_a_secret(cls, value):
+        if isinstance(value, str):
+            raise ValueError(f"a Slack receiver needs the incoming-webhook URL as well as the channel: write "
+                             f"slack: {{channel: \"{value}\", secret: <secret-name>/<key>}} (a Secret in the "
+                             "system's namespace holding the webhook URL)")
+        return value
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _email_address(cls, value):
+        return {"to": value} if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _one_target(self) -> "Receiver":
@@ -109,6 +145,10 @@ class PrometheusSettings(SpecModel):
         default_factory=empty_dict,
         description="Labels your Alertmanager selects AlertmanagerConfig objects by "
                     "(`alertmanagerConfigSelector`); added to them.")
+    knative_request_metrics: bool = Field(
+        False, description="Knative's `config-observability` sets `request-metrics-protocol: prometheus`: each "
+                           "queue-proxy then serves request counts and latencies (port `http-usermetric`), which "
+                           "knative-mode latency and error-rate SLOs read. Off by default in Knative.")
 
     @field_validator("url", "pushgateway")
     @classmethod

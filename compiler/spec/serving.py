@@ -6,7 +6,7 @@ from pydantic import Field, model_validator
 
 from .base import Name, Number, SpecModel
 from .resources import Resources
-from .units import Duration, Percentage
+from .units import Duration, Percent
 
 
 class ReplicaRange(SpecModel):
@@ -27,7 +27,7 @@ class Autoscale(SpecModel):
 
 
 class Rollout(SpecModel):
-    canary_percent: Percentage = Field(Percentage.parse(0), description="Traffic to a new version first; 0 = none.")
+    canary_percent: Percent = Field(Percent.parse(0), description="Traffic to a new version first; 0 = none.")
     keep_previous: int = Field(1, ge=0, le=10, description="Previous model versions kept deployable for rollback.")
 
 

@@ -160,11 +160,15 @@ class Duration(_Unit):
 
 
 class Percentage(_Unit):
-    """A percentage: `10%`, `99.9%`, or a number from 0 to 100."""
+    """A share written with its unit: `1%`, `99.9%`, `0.5%`.
 
-    json_schema = {"anyOf": [{"type": "number", "minimum": 0, "maximum": 100},
-                             {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?%$"}],
-                   "description": "percentage: 10%, 99.9%, or a number 0-100"}
+    A bare number is refused: `availability: 0.999` could mean 99.9 % (a fraction) or 0.999 %
+    (a percentage), and reading it either way silently turns an SLO into a different one. Fields
+    whose name says the unit (`canary_percent`) use `Percent`, which also reads a bare number.
+    """
+
+    json_schema = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?%$",
+                   "description": "percentage with its unit, e.g. 1%, 99.9%, 0.5%"}
 
     def __init__(self, text: str, percent: float):
         self.text = text
@@ -180,7 +184,7 @@ class Percentage(_Unit):
     @classmethod
     def parse(cls, value: Any) -> "Percentage":
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise PydanticCustomError("percentage", "expected a percentage such as 10% or a number 0-100", {})
+            raise PydanticCustomError("percentage", "expected a percentage such as 10% or 99.9%", {})
         if isinstance(value, str):
             text = value.strip()
             match = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)%", text)
@@ -191,9 +195,32 @@ class Percentage(_Unit):
         else:
             percent = float(value)
             text = f"{_number_text(value)}%"
+            if not cls.bare_number_is_percent:
+                raise PydanticCustomError("percentage", _ambiguous_number(value), {})
         if not 0 <= percent <= 100:
             raise PydanticCustomError("percentage", "{text} is outside 0-100%", {"text": text})
         return cls(text, percent)
+
+    #: Whether a bare number is read as a percentage (only where the field's name carries the unit).
+    bare_number_is_percent = False
+
+
+class Percent(Percentage):
+    """A percentage in a field whose name says so (`canary_percent: 10`): a bare number 0-100 is percent."""
+
+    json_schema = {"anyOf": [{"type": "number", "minimum": 0, "maximum": 100},
+                             {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?%$"}],
+                   "description": "percentage: 10%, 99.9%, or a number 0-100"}
+    bare_number_is_percent = True
+
+
+def _ambiguous_number(value: int | float) -> str:
+    """Why a bare number is refused as a percentage, with what to write instead (braces escaped for pydantic)."""
+    text = _number_text(value)
+    if 0 < value < 1:
+        return (f"{text} is ambiguous: write the unit, {_number_text(round(value * 100, 10))}% if it is a fraction "
+                f"of 1, or {text}% if it is already a percentage")
+    return f"{text} has no unit: write {text}% (a bare number could be a fraction or a percentage)"
 
 
 def _number_text(value: int | float) -> str:

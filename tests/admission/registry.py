@@ -13,6 +13,7 @@ MODULES = (
     "argo",
     "kserve",
     "keda",
+    "prometheus",
 )
 
 

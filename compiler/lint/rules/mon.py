@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
+from ... import metric_contract
 from ...spec.units import Duration
 from ..rule import Context, Problem, RuleOptions, rule
 
@@ -208,3 +209,97 @@ def unmonitored_endpoint(ctx: Context, options: RuleOptions) -> Iterator[Problem
         if name not in ctx.spec.monitoring:
             yield Problem(("serving", name), f"endpoint {name!r} has no monitoring entry", at="key",
                           hint=f"add monitoring.{name} with SLOs and a business metric")
+
+
+@rule("MON006", "slo-unmeasurable", "warning",
+      "An SLO reads a metric that nothing exports for the endpoint's model server and serving mode.")
+def slo_unmeasurable(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    Checks each `latency_p99` and `error_rate` SLO against the metric contract
+    (docs/metric-contract.md): which series the endpoint's model server exports and which the
+    serving layer in front of it adds. It flags an SLO that no exported series can measure.
+
+    ## Why is this bad?
+    An alert on a metric nobody exports never fires: the SLO looks watched and is not. KServe's
+    Python model server exports latency histograms but no request counter or status code, so an
+    error-rate SLO has nothing to count unless a proxy in front of the pods counts requests (the
+    KEDA HTTP add-on's interceptor, which fronts endpoints that autoscale on concurrency or rps, or
+    Knative's queue-proxy when its request metrics are exported). TorchServe, Triton and MLServer
+    export no latency histogram the contract knows. The compiler leaves such an SLO out of the
+    PrometheusRule (and names it in the `mlops.dev/unmeasured-slos` annotation).
+
+    ## Example
+    ```yaml
+    serving:
+      fraud-api: {model: fraud-xgb, runtime: serve, autoscale: {metric: cpu, target: 70}}
+    monitoring:
+      fraud-api:
+        slo: {latency_p99: 250ms, error_rate: 1%}
+    ```
+
+    ## Use instead
+    ```yaml
+    serving:
+      fraud-api: {model: fraud-xgb, runtime: serve, autoscale: {metric: concurrency, target: 8}}
+    monitoring:
+      fraud-api:
+        slo: {latency_p99: 250ms, error_rate: 1%}
+    ```
+    """
+    for name, monitor in ctx.spec.monitoring.items():
+        if monitor.slo is None or name not in ctx.spec.serving:
+            continue
+        for field in ("latency_p99", "error_rate"):
+            if getattr(monitor.slo, field) is None:
+                continue
+            why = metric_contract.why_unmeasurable(ctx.spec, name, field)
+            if why:
+                yield Problem(("monitoring", name, "slo", field), f"the {field} SLO of endpoint {name!r} cannot be "
+                              f"measured: {why}; no alert is generated for it", at="key",
+                              hint=metric_contract.unmeasurable_hint(ctx.spec, name, field))
+
+
+@rule("MON007", "alerts-unrouted", "warning",
+      "An endpoint's alerts name a receiver that `platform.alerts.receivers` does not define.")
+def alerts_unrouted(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    When `platform.alerts.receivers` is set, checks that every monitored endpoint's alerts go to
+    one of them: its `alerts.receiver`, or else the system's `metadata.owner`.
+
+    ## Why is this bad?
+    The generated AlertmanagerConfig routes each alert by its `receiver` label. An alert labelled
+    with a receiver nobody defined falls through to the owner's receiver if there is one, else to
+    the cluster's default route, which in kube-prometheus-stack is a receiver that drops it.
+
+    ## Example
+    ```yaml
+    metadata: {name: fraud, namespace: fraud-ml, owner: team-risk}
+    platform:
+      alerts:
+        receivers:
+          pagerduty-risk: {pagerduty: {secret: alerting/pd-key}}
+    monitoring:
+      fraud-api:
+        slo: {availability: 99.9%}
+    ```
+
+    ## Use instead
+    ```yaml
+    monitoring:
+      fraud-api:
+        slo: {availability: 99.9%}
+        alerts: {receiver: pagerduty-risk}
+    ```
+    """
+    receivers = ctx.spec.platform.alerts.receivers
+    if not receivers:
+        return
+    owner = ctx.spec.metadata.owner
+    for name, monitor in ctx.spec.monitoring.items():
+        if monitor.alerts.receiver is not None:
+            continue
+        if owner not in receivers:
+            who = f"the owner {owner!r}" if owner else "no owner"
+            yield Problem(("monitoring", name), f"the alerts of endpoint {name!r} name no receiver and {who} is not "
+                          f"one of platform.alerts.receivers: they reach only the cluster's default route", at="key",
+                          hint=f"set monitoring.{name}.alerts.receiver to one of: {', '.join(sorted(receivers))}")
