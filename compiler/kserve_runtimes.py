@@ -35,22 +35,34 @@ DEFAULT_HTTP_PORT = 8080
 
 @dataclass(frozen=True)
 class FormatRuntime:
-    runtime: str | None         # the ClusterServingRuntime KServe selects; None: served as a custom predictor
-    protocol: str | None        # protocolVersion the predictor must carry for the runtime to be selected
+    """For one model format: the runtime KServe picks per protocol, the protocol we set, the port, the server."""
+
+    runtime_v1: str | None      # KServe's pick for protocol v1, the InferenceService default (None: none serves it)
+    runtime_v2: str | None      # its pick for protocol v2
+    protocol: str | None        # protocolVersion the predictor must carry for a runtime to be selected (None: v1)
+    server: str                 # the server family it runs (compiler/metric_contract.py SERVERS)
     port_arg: str | None = None  # flag that moves the server's HTTP port, appended after the runtime's own
     port_env: str | None = None  # or the environment variable that does
 
+    @property
+    def runtime(self) -> str | None:
+        """The ClusterServingRuntime that serves the predictor we emit; None: served as a custom predictor."""
+        return self.runtime_v2 if self.protocol == "v2" else self.runtime_v1
 
+
+# The v1/v2 picks follow GetSupportingRuntimes (autoSelect formats, protocol supported, highest
+# priority first); tests/test_metric_contract.py re-derives them from the runtime files.
 FORMATS: dict[str, FormatRuntime] = {
-    "sklearn": FormatRuntime("kserve-sklearnserver", None, port_arg="--http_port"),
-    "xgboost": FormatRuntime("kserve-xgbserver", None, port_arg="--http_port"),
-    "lightgbm": FormatRuntime("kserve-lgbserver", None, port_arg="--http_port"),
-    "huggingface": FormatRuntime("kserve-huggingfaceserver", None, port_arg="--http_port"),
-    "onnx": FormatRuntime("kserve-tritonserver", "v2", port_arg="--http-port"),
-    "triton": FormatRuntime("kserve-tritonserver", "v2", port_arg="--http-port"),
-    "mlflow": FormatRuntime("kserve-mlserver", "v2", port_env="MLSERVER_HTTP_PORT"),
-    "pytorch": FormatRuntime("kserve-torchserve", None),
-    "custom": FormatRuntime(None, None),
+    "sklearn": FormatRuntime("kserve-sklearnserver", "kserve-mlserver", None, "kserve", port_arg="--http_port"),
+    "xgboost": FormatRuntime("kserve-xgbserver", "kserve-mlserver", None, "kserve", port_arg="--http_port"),
+    "lightgbm": FormatRuntime("kserve-lgbserver", "kserve-mlserver", None, "kserve", port_arg="--http_port"),
+    "huggingface": FormatRuntime("kserve-huggingfaceserver", "kserve-huggingfaceserver", None, "kserve",
+                                 port_arg="--http_port"),
+    "onnx": FormatRuntime(None, "kserve-tritonserver", "v2", "triton", port_arg="--http-port"),
+    "triton": FormatRuntime(None, "kserve-tritonserver", "v2", "triton", port_arg="--http-port"),
+    "mlflow": FormatRuntime(None, "kserve-mlserver", "v2", "mlserver", port_env="MLSERVER_HTTP_PORT"),
+    "pytorch": FormatRuntime("kserve-torchserve", "kserve-torchserve", None, "torchserve"),
+    "custom": FormatRuntime(None, None, None, "custom"),
 }
 
 

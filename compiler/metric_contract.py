@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from .autoscaling import through_interceptor
+from .kserve_runtimes import FORMATS
 
 if TYPE_CHECKING:
     from .spec import Spec
@@ -133,30 +134,6 @@ CUSTOM = ModelServer(Exporter(
 
 SERVERS: dict[str, ModelServer] = {s.exporter.key: s for s in (KSERVE, VLLM, TORCHSERVE, TRITON, MLSERVER, CUSTOM)}
 
-
-@dataclass(frozen=True)
-class FormatServing:
-    """Which ClusterServingRuntime KServe v0.20.0 picks for a model format, and the server family it runs."""
-
-    runtime_v1: str | None      # the pick for protocol v1, the InferenceService default (None: no runtime serves it)
-    runtime_v2: str | None      # the pick for protocol v2
-    server: str
-
-
-# kserve/kserve v0.20.0 config/runtimes/*.yaml (the kustomization's resources) and
-# pkg/apis/serving/v1beta1/predictor_model.go GetSupportingRuntimes: autoSelect formats, protocol
-# supported, highest priority first. tests/test_metric_contract.py re-derives this table.
-FORMATS: dict[str, FormatServing] = {
-    "sklearn": FormatServing("kserve-sklearnserver", "kserve-mlserver", "kserve"),
-    "xgboost": FormatServing("kserve-xgbserver", "kserve-mlserver", "kserve"),
-    "lightgbm": FormatServing("kserve-lgbserver", "kserve-mlserver", "kserve"),
-    "pytorch": FormatServing("kserve-torchserve", "kserve-torchserve", "torchserve"),
-    "onnx": FormatServing(None, "kserve-tritonserver", "triton"),
-    "huggingface": FormatServing("kserve-huggingfaceserver", "kserve-huggingfaceserver", "kserve"),
-    "triton": FormatServing(None, "kserve-tritonserver", "triton"),
-    "mlflow": FormatServing(None, "kserve-mlserver", "mlserver"),
-    "custom": FormatServing(None, None, "custom"),
-}
 
 # kedacore/http-add-on v0.15.0 interceptor/metrics/instruments.go (OTel instruments; names as the
 # Prometheus exporter writes them, interceptor/metrics/prometheus_test.go). route_name/route_namespace

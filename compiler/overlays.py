@@ -6,7 +6,6 @@ lines, so an error in a value that came from `environments.prod` is reported the
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 from .diagnostics import Diagnostic, SpecError, UsageError
 from .source_map import SourceMap

@@ -11,7 +11,7 @@
 """
 from __future__ import annotations
 
-from compiler.metric_contract import DCGM, INTERCEPTOR, KSERVE
+from compiler.metric_contract import DCGM, KSERVE
 
 # --- what the monitor jobs push (gauges; one group per system, endpoint and job on the Pushgateway) ---
 # Labels: `mlops_system` and `mlops_endpoint` on every series, never `namespace`, `endpoint`, `job`,
@@ -43,8 +43,6 @@ DCGM_XID = DCGM.metric("DCGM_FI_DEV_XID_ERRORS").name
 DCGM_GPU_UTIL = DCGM.metric("DCGM_FI_DEV_GPU_UTIL").name
 #: The predict-latency buckets KServe's Python server exports (what a synthetic predictor in the tests serves).
 LATENCY_BUCKETS = KSERVE.exporter.metric("request_predict_seconds").series[0]
-INTERCEPTOR_REQUESTS = INTERCEPTOR.metric("interceptor_request_count_total").name
-INTERCEPTOR_CONCURRENCY = INTERCEPTOR.metric("interceptor_request_concurrency").name
 
 #: Labels the Prometheus Operator sets on every target it scrapes from a PodMonitor or ServiceMonitor
 #: (pkg/prometheus/promcfg.go generatePodMonitorConfig / generateServiceMonitorConfig), plus Prometheus's

@@ -16,14 +16,13 @@ from compiler import metric_contract
 
 from .context import Context
 from .labels import DOMAIN, ENDPOINT_LABEL, metadata, obj
-from .serving import PORT_NAME, service_name
+from .serving import pod_port_name, service_name
 
 COMPONENT = "monitoring"
 MONITORING_API = "monitoring.coreos.com/v1"
 SCRAPE_INTERVAL = "30s"
-#: Knative's names for the user container's port and the queue-proxy's request-metrics port
+#: Knative's name for the queue-proxy's request-metrics port (the user port's is serving.pod_port_name)
 #: (knative/serving knative-v1.23.0 pkg/apis/serving/v1/revision_helpers.go).
-KNATIVE_USER_PORT = "user-port"
 KNATIVE_USER_METRICS_PORT = "http-usermetric"
 MODEL_SERVER_ANNOTATION = f"{DOMAIN}/model-server"
 #: KServe's labels on every predictor pod (pkg/constants/constants.go InferenceServicePodLabelKey, KServiceComponentLabel).
@@ -35,11 +34,6 @@ def podmonitor_name(ctx: Context, endpoint: str) -> str:
     return ctx.name(endpoint)
 
 
-def serving_port_name(ctx: Context) -> str:
-    """The name the model container's port has on the running pod, in this serving mode."""
-    return KNATIVE_USER_PORT if ctx.spec.platform.serving_mode == "knative" else PORT_NAME
-
-
 def _metrics_address(port: int) -> list[dict]:
     """Relabelling that scrapes the pod on `port` instead of the discovered port (IPv6 addresses keep their brackets)."""
     return [{"sourceLabels": ["__address__"], "targetLabel": "__address__", "regex": "(.+):[0-9]+",
@@ -49,7 +43,7 @@ def _metrics_address(port: int) -> list[dict]:
 def pod_monitor(ctx: Context, endpoint: str) -> dict:
     contract = metric_contract.for_endpoint(ctx.spec, endpoint)
     server = contract.server
-    model_endpoint: dict = {"port": serving_port_name(ctx), "path": server.metrics_path, "interval": SCRAPE_INTERVAL}
+    model_endpoint: dict = {"port": pod_port_name(ctx), "path": server.metrics_path, "interval": SCRAPE_INTERVAL}
     if server.metrics_port is not None and server.metrics_port != ctx.spec.serving[endpoint].port:
         model_endpoint["relabelings"] = _metrics_address(server.metrics_port)
     endpoints = [model_endpoint]
