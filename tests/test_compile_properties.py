@@ -87,7 +87,7 @@ def test_names_and_gpu_placement() -> None:
     train = next(t for t in template["spec"]["templates"] if t["name"] == "train")
     assert train["activeDeadlineSeconds"] == 6 * 3600 and train["retryStrategy"]["limit"] == 2
     cron = objects[("CronWorkflow", "fraud-train-fraud")]["spec"]
-    assert cron["schedules"] == ["0 3 * * *"] and "schedule" not in cron
+    assert cron["schedules"] == ["0 3 * * 0"] and "schedule" not in cron
     assert cron["timezone"] == "Europe/Berlin" and cron["concurrencyPolicy"] == "Forbid"
     pool = objects[("NodePool", "fraud-prod-gpu-train")]["spec"]
     assert pool["limits"] == {"nvidia.com/gpu": "16"}

@@ -225,7 +225,7 @@ def test_the_plan_of_a_hostile_spec_and_ref(tmp_path, capsys) -> None:
                    "          '```\\r\\n<script>x</script>': ':shipit: https://evil.example @acme/team'\n")
     changed = text.replace("        resources: {cpu: 1, memory: 1Gi}",
                            "        resources: {cpu: 1, memory: 1Gi}" + hostile_env.replace("\\u202e", "\u202e"))
-    changed = changed.replace('schedule: "0 3 * * *"', 'schedule: "0 4 * * *"')
+    changed = changed.replace('schedule: "0 3 * * 0"', 'schedule: "0 4 * * 0"')
     (repo / "mlops.yaml").write_text(changed, encoding="utf-8")
     capsys.readouterr()
     assert main(["plan", str(repo / "mlops.yaml"), "--base", ref]) == 0

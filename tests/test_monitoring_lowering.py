@@ -4,18 +4,27 @@ from __future__ import annotations
 import pytest
 
 from backends.kubernetes import lower_files
-from backends.kubernetes.cron_period import max_gap_seconds
 from backends.kubernetes.metrics import pod_name_pattern, predictor_workloads
 from compiler.checked_spec import check_bytes
+from compiler.spec.schedule import max_gap_seconds, runs_per_month
 
 
 @pytest.mark.parametrize("schedule, gap", [
     ("0 * * * *", 3600), ("*/30 * * * *", 1800), ("0 3 * * *", 86400), ("0 3,15 * * *", 43200),
     ("0 9-17 * * mon-fri", 64 * 3600), ("15 4 * * 1", 7 * 86400), ("0 4 15 * *", 31 * 86400),
-    ("0 0 1 1 *", 366 * 86400), ("@hourly", 3600), ("@daily", 86400), ("0 4 * * 0,7", 7 * 86400),
+    ("0 0 1 1 *", 366 * 86400), ("@hourly", 3600), ("@daily", 86400), ("0 4 * * 0,6", 6 * 86400),
+    ("@every 90m", 5400), ("@weekly", 7 * 86400),
 ])
 def test_longest_gap_of_a_schedule(schedule, gap):
     assert max_gap_seconds(schedule) == gap
+
+
+@pytest.mark.parametrize("schedule, runs", [
+    ("0 3 * * *", 30.44), ("0 * * * *", 730.5), ("0 4 * * 1", 4.35), ("0 4 15 * *", 1.0), ("@weekly", 4.35),
+    ("@every 30m", 1461.0), ("0 0 1 1 *", 1 / 12), ("*/15 9-17 * * 1-5", 36 * 30.44 * 5 / 7),
+])
+def test_runs_of_a_schedule_in_an_average_month(schedule, runs):
+    assert runs_per_month(schedule) == pytest.approx(runs, rel=0.01)
 
 
 def test_canary_pods_are_named_after_their_predictor():

@@ -187,8 +187,8 @@ def test_an_alias_moved_in_the_lock_shows_the_model_version_change(example_repo,
 
 
 def test_a_change_that_introduces_a_gpu_trap_lists_it_as_introduced(example_repo, capsys):
-    example_repo.write(edit(BASE, "    instance_types: [g6.xlarge, g6.2xlarge]\n",
-                            "    instance_types: [g6.xlarge, g6.2xlarge]\n    taint: false\n"))
+    example_repo.write(edit(BASE, "    instance_types: [g6.4xlarge]      # 16 vCPUs: room for the 4 pods that share its L4\n",
+                            "    instance_types: [g6.4xlarge]      # 16 vCPUs: room for the 4 pods that share its L4\n    taint: false\n"))
     section = env_of(example_repo.plan_json(capsys=capsys))
     assert [f["code"] for f in section["lint"]["introduced"]] == ["GPU005"]
     assert section["lint"]["introduced"][0]["spec_path"].startswith("node_pools.gpu-serve")
@@ -196,8 +196,8 @@ def test_a_change_that_introduces_a_gpu_trap_lists_it_as_introduced(example_repo
 
 
 def test_a_change_that_fixes_a_finding_lists_it_as_resolved_with_its_base_position(example_repo, capsys):
-    untainted = edit(BASE, "    instance_types: [g6.xlarge, g6.2xlarge]\n",
-                     "    instance_types: [g6.xlarge, g6.2xlarge]\n    taint: false\n")
+    untainted = edit(BASE, "    instance_types: [g6.4xlarge]      # 16 vCPUs: room for the 4 pods that share its L4\n",
+                     "    instance_types: [g6.4xlarge]      # 16 vCPUs: room for the 4 pods that share its L4\n    taint: false\n")
     example_repo.write(untainted)
     example_repo.commit("untaint")
     example_repo.write(BASE)
@@ -213,7 +213,7 @@ def multi_change() -> str:
     text = edit(BASE, "replicas: {min: 2, max: 8}", "replicas: {min: 3, max: 8}")
     text = edit(text, "nodes: {min: 0, max: 2}", "nodes: {min: 0, max: 3}")
     text = edit(text, "        timeout: 6h\n", "        timeout: 8h\n")
-    text = edit(text, "    instance_types: [g6.xlarge, g6.2xlarge]\n", "    instance_types: [g6.xlarge, g6.2xlarge]\n"
+    text = edit(text, "    instance_types: [g6.4xlarge]      # 16 vCPUs: room for the 4 pods that share its L4\n", "    instance_types: [g6.4xlarge]      # 16 vCPUs: room for the 4 pods that share its L4\n"
                                                                    "    taint: false\n")
     text = edit(text, "      register:\n", "      evaluate:\n        after: [train]\n"
                                           "        command: [python, -m, fraud.evaluate]\n"

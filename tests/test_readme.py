@@ -23,3 +23,11 @@ def test_readme_documents_every_command_and_both_setup_commands():
         assert f"`mlops {command}" in readme, command
     assert ".venv/bin/mlops compile mlops.yaml.example" in readme
     assert ".venv/bin/python -m pytest" in readme
+
+
+def test_ci_runs_the_readme_test_command_which_installs_the_system_tools():
+    readme = (REPO / "README.md").read_text()
+    commands = re.findall(r"```sh\n(.*?)\n```", readme, re.S)
+    test_command = next(c for c in commands if ".venv/bin/python -m pytest" in c)
+    assert test_command.startswith("bash scripts/install-test-tools && ")
+    assert test_command in (REPO / ".ci" / "run").read_text().splitlines()

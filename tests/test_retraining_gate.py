@@ -10,7 +10,8 @@ import pytest
 
 from backends.kubernetes import retraining_gate_job as gate
 from backends.kubernetes.context import Context
-from backends.kubernetes.monitoring import gate_config, run_cost, step_node_prices
+from backends.kubernetes.monitoring import gate_config
+from compiler.plan.costs import run_cost, step_node_prices
 from compiler.plan.costs import node_price
 from tests.compile_support import EXAMPLE, checked
 
@@ -159,13 +160,13 @@ def test_steps_are_priced_at_the_whole_node_by_the_plans_pricing():
     ctx = _ctx()
     overrides = {k: float(v) for k, v in ctx.spec.platform.prices.items()}
     pools = ctx.spec.node_pools
-    prices = step_node_prices(ctx, "train-fraud")
+    prices = step_node_prices(ctx.spec, "train-fraud")
     assert prices["train"] == node_price(pools["gpu-train"], overrides).per_node_hour  # 8 GPUs, though it asks 1
     assert prices["train"] > 20
     assert prices["featurize"] == node_price(pools["cpu-general"], overrides).per_node_hour
     expected = prices["train"] * 6 + 3 * prices["featurize"] * 1  # train's 6h timeout; 1h for the others
-    assert run_cost(ctx, "train-fraud") == pytest.approx(round(expected, 2))
-    assert run_cost(ctx, "train-fraud", with_retries=True) == pytest.approx(round(expected + 2 * 6 * prices["train"], 2))
+    assert run_cost(ctx.spec, "train-fraud") == pytest.approx(round(expected, 2))
+    assert run_cost(ctx.spec, "train-fraud", with_retries=True) == pytest.approx(round(expected + 2 * 6 * prices["train"], 2))
 
 
 def test_the_gate_counts_scheduled_and_gate_runs_and_waits_for_the_jobs_it_reads():

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-INSTALL_HINT = "apt-get install prometheus prometheus-alertmanager prometheus-pushgateway (.ci/run does)"
+INSTALL_HINT = "apt-get install prometheus prometheus-alertmanager prometheus-pushgateway (scripts/install-test-tools, which the README's test command runs, does)"
 #: Every call is bounded; promtool and amtool answer in well under a second here.
 TIMEOUT_SECONDS = 60
 

@@ -29,7 +29,7 @@ from compiler.spec.units import Duration
 
 from . import metrics as m
 from .context import Context
-from .cron_period import max_gap_seconds
+from compiler.spec.schedule import max_gap_seconds
 from .labels import DOMAIN, ENDPOINT_LABEL, metadata, obj
 from .scraping import podmonitor_name
 from .serving import lower_endpoint, service_name

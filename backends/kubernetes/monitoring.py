@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from compiler.naming import has_monitor_jobs
-from compiler.plan.costs import node_price
+from compiler.plan.costs import run_cost, step_node_prices
 from compiler.spec.monitoring import Monitor, is_local
 from compiler.spec.resources import Resources
 
@@ -56,7 +56,6 @@ KUBERNETES_URL = "https://kubernetes.default.svc"
 #: How long the gate waits for Prometheus to scrape this run's pushes (several 30 s scrape intervals).
 GATE_WAIT_SECONDS = 300
 MONITOR_DEADLINE_SECONDS = 3600
-ASSUMED_STEP_HOURS = 1.0
 GATE_SCHEDULE = "0 * * * *"
 
 
@@ -242,35 +241,6 @@ def pushgateway_monitor(ctx: Context, endpoint: str) -> dict:
 
 # --- retraining gate ------------------------------------------------------------------------
 
-def step_node_prices(ctx: Context, pipeline_name: str) -> dict[str, float | None]:
-    """USD per hour of the whole node Karpenter launches for each step (compiler/plan/costs.py's price)."""
-    overrides = {key: float(value) for key, value in ctx.spec.platform.prices.items()}
-    prices: dict[str, float | None] = {}
-    for step_name, step in ctx.spec.pipelines[pipeline_name].steps.items():
-        pool = ctx.spec.node_pools.get(step.resources.pool or "")
-        prices[step_name] = None if pool is None else node_price(pool, overrides).per_node_hour
-    return prices
-
-
-def _step_hours(pipeline, step) -> float:
-    timeout = step.timeout or pipeline.timeout
-    return timeout.seconds / 3600 if timeout else ASSUMED_STEP_HOURS
-
-
-def run_cost(ctx: Context, pipeline_name: str, *, with_retries: bool = False) -> float:
-    """Estimated USD of one run: per step, the node's hourly price x the step's timeout (1h without one).
-
-    With `with_retries`, every step also fails and reruns `retries` times: the worst case.
-    """
-    pipeline = ctx.spec.pipelines[pipeline_name]
-    total = 0.0
-    for step_name, price in step_node_prices(ctx, pipeline_name).items():
-        step = pipeline.steps[step_name]
-        attempts = 1 + (step.retries if with_retries else 0)
-        total += (price or 0.0) * _step_hours(pipeline, step) * attempts
-    return round(total, 2)
-
-
 def gate_config(ctx: Context, endpoint: str, monitor: Monitor) -> dict:
     retraining = monitor.retraining
     labels = m.endpoint_labels(ctx.system, endpoint)
@@ -286,7 +256,7 @@ def gate_config(ctx: Context, endpoint: str, monitor: Monitor) -> dict:
     # The jobs this run waits for: their last success must be newer than the workflow's start.
     jobs = [job for job, present in (("drift", monitor.drift), ("estimate", _estimates(monitor))) if present]
     pipeline = retraining.pipeline
-    prices = step_node_prices(ctx, pipeline)
+    prices = step_node_prices(ctx.spec, pipeline)
     scheduled = ctx.spec.pipelines[pipeline].schedules
     selectors = [f"{GATE_RUN_LABEL}={ctx.name(endpoint, GATE_SUFFIX)}"]
     if scheduled:
@@ -301,7 +271,7 @@ def gate_config(ctx: Context, endpoint: str, monitor: Monitor) -> dict:
                      "timeout_seconds": GATE_WAIT_SECONDS},
         "cooldown_seconds": seconds(retraining.cooldown) if retraining.cooldown else None,
         "max_monthly_cost_usd": retraining.max_monthly_cost,
-        "estimated_run_cost_usd": run_cost(ctx, pipeline),
+        "estimated_run_cost_usd": run_cost(ctx.spec, pipeline),
         "step_prices_usd_per_hour": {step: price for step, price in prices.items() if price is not None},
         "unpriced_steps": sorted(step for step, price in prices.items() if price is None),
         "run_selectors": selectors,
@@ -380,7 +350,7 @@ def monitor_jobs(ctx: Context, endpoint: str, monitor: Monitor) -> list[dict]:
                           "when": "{{tasks.check.outputs.parameters.decision}} == retrain"}]
         annotations.update({
             f"{DOMAIN}/estimated-run-cost-usd": str(config["estimated_run_cost_usd"]),
-            f"{DOMAIN}/worst-case-run-cost-usd": str(run_cost(ctx, monitor.retraining.pipeline, with_retries=True)),
+            f"{DOMAIN}/worst-case-run-cost-usd": str(run_cost(ctx.spec, monitor.retraining.pipeline, with_retries=True)),
             f"{DOMAIN}/history-days": str(TTL_SECONDS // 86400)})
         if config["unpriced_steps"]:
             annotations[f"{DOMAIN}/unpriced-steps"] = ",".join(config["unpriced_steps"])

@@ -44,6 +44,7 @@ RULES: tuple[Rule, ...] = (
     mon.unmonitored_endpoint,
     mon.slo_unmeasurable,
     mon.alerts_unrouted,
+    mon.retraining_budget_spent_by_schedule,
     hygiene.UNUSED_IGNORE,
     hygiene.IGNORE_WITHOUT_REASON,
 )

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from ..spec import Spec
     from ..spec.node_pools import NodePool
 
+#: Hours a pipeline step without a `timeout` is assumed to run, for a run's cost estimate.
+ASSUMED_STEP_HOURS = 1.0
+
 #: Hours in a month as cloud price calculators count them (AWS and GCP: 730 = 8760 / 12).
 HOURS_PER_MONTH = 730
 
@@ -204,3 +207,29 @@ def signed_usd(amount: float | None) -> str:
     if amount == 0:
         return "±$0"
     return ("+" if amount > 0 else "") + _usd(amount)
+
+
+def step_node_prices(spec: "Spec", pipeline_name: str) -> dict[str, float | None]:
+    """USD per hour of the whole node Karpenter launches for each step of a pipeline (None: unknown)."""
+    overrides = {key: float(value) for key, value in spec.platform.prices.items()}
+    prices: dict[str, float | None] = {}
+    for step_name, step in spec.pipelines[pipeline_name].steps.items():
+        pool = spec.node_pools.get(step.resources.pool or "")
+        prices[step_name] = None if pool is None else node_price(pool, overrides).per_node_hour
+    return prices
+
+
+def run_cost(spec: "Spec", pipeline_name: str, *, with_retries: bool = False) -> float:
+    """Estimated USD of one run: per step, its node's hourly price x the step's timeout (1 h without one).
+
+    The whole node, not the step's share of it: Karpenter launches a node for the step and it bills
+    until it is consolidated. With `with_retries`, every step also fails and reruns `retries` times.
+    """
+    pipeline = spec.pipelines[pipeline_name]
+    total = 0.0
+    for step_name, price in step_node_prices(spec, pipeline_name).items():
+        step = pipeline.steps[step_name]
+        timeout = step.timeout or pipeline.timeout
+        hours = timeout.seconds / 3600 if timeout else ASSUMED_STEP_HOURS
+        total += (price or 0.0) * hours * (1 + (step.retries if with_retries else 0))
+    return round(total, 2)

@@ -29,7 +29,7 @@ import difflib
 import re
 from functools import cache
 
-__all__ = ["check_cron", "check_timezone"]
+__all__ = ["CronTimes", "check_cron", "check_timezone", "cron_times", "max_gap_seconds", "runs_per_month"]
 
 _MONTHS = {name: number for number, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
@@ -51,26 +51,109 @@ _STAR = "*"
 
 def check_cron(expression: str) -> str:
     """Return `expression` if Argo's cron parser accepts it and it runs at some time; raise ValueError saying why not."""
+    cron_times(expression)
+    return expression
+
+
+class CronTimes:
+    """When a valid schedule fires: the values of its five fields (a descriptor as its five-field form),
+    or `every` seconds for `@every <duration>`."""
+
+    def __init__(self, fields: list["_Field"] | None, every: float | None = None):
+        self.every = every
+        self.minutes, self.hours, self.days_of_month, self.months, self.days_of_week = (
+            [frozenset(f.values) for f in fields] if fields else [frozenset()] * 5)
+        self.dom_star = bool(fields) and fields[2].star
+        self.dow_star = bool(fields) and fields[4].star
+
+
+#: The descriptors as robfig/cron v3.0.1 parser.go parseDescriptor expands them.
+_DESCRIPTOR_FIELDS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *",
+                      "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"}
+
+
+def cron_times(expression: str) -> CronTimes:
+    """The parsed schedule (see `check_cron` for what is refused, with ValueError saying why)."""
     if not isinstance(expression, str) or not expression.strip():
         raise ValueError(f"empty cron schedule; write 5 fields: minute hour day-of-month month day-of-week, {_EXAMPLE}")
     if expression.startswith(("TZ=", "CRON_TZ=")):
         raise ValueError(f"cron schedule {expression!r} carries its own time zone: set `timezone:` instead (Argo "
                          "prefixes CRON_TZ=<timezone> itself, and a second prefix makes the schedule unreadable)")
     if expression.startswith("@"):
-        _check_descriptor(expression)
-        return expression
+        every = _check_descriptor(expression)
+        if every is not None:
+            return CronTimes(None, every)
+        expression = _DESCRIPTOR_FIELDS[expression]
     fields = expression.split()
     if len(fields) != 5:
         raise ValueError(f"cron schedule {expression!r} has {len(fields)} field{'s' * (len(fields) != 1)}; write 5: "
                          f"minute hour day-of-month month day-of-week, {_EXAMPLE}")
     parsed = [_field(text, *spec, expression) for text, spec in zip(fields, _FIELDS)]
     _check_runs(expression, parsed)
-    return expression
+    return CronTimes(parsed)
 
 
-def _check_descriptor(expression: str) -> None:
+DAY = 86400
+WEEK = 7 * DAY
+#: Days in a month on average over the Gregorian 400-year cycle (146097 days / 4800 months).
+DAYS_PER_MONTH = 146097 / 4800
+
+
+def max_gap_seconds(expression: str) -> int:
+    """The longest time between two runs of a valid schedule: how long silence from a scheduled job is normal.
+
+    Exact for schedules that repeat daily or weekly (and `@every`); one that restricts the day of the
+    month repeats at most monthly (31 days), one that restricts the month at most yearly (366 days).
+    """
+    times = cron_times(expression)
+    if times.every is not None:
+        return max(1, int(-(-times.every // 1)))
+    if len(times.months) < 12:
+        return 366 * DAY
+    if not times.dom_star:
+        return 31 * DAY
+    clock = sorted(h * 3600 + m * 60 for h in times.hours for m in times.minutes)
+    days = sorted(times.days_of_week) if not times.dow_star else list(range(7))
+    runs = [d * DAY + c for d in days for c in clock]
+    gaps = [later - earlier for earlier, later in zip(runs, runs[1:])] + [runs[0] + WEEK - runs[-1]]
+    return max(gaps)
+
+
+def runs_per_month(expression: str) -> float:
+    """About how many times a valid schedule fires in an average month (for cost estimates).
+
+    Days match as robfig's `dayMatches` does: both day fields when either is `*`, else either one
+    (the overlap of the two is counted once, assuming weekdays fall evenly on the days of the month).
+    """
+    times = cron_times(expression)
+    if times.every is not None:
+        return DAYS_PER_MONTH * DAY / times.every
+    per_day = len(times.hours) * len(times.minutes)
+    # Days of the selected months in an average year, and of those the selected days of the month
+    # (29 February counts as the 97 leap days of 400 years: 0.2425).
+    month_days = sum(_average_length(m) for m in times.months)
+    listed_days = sum(0.2425 if (m, d) == (2, 29) else 1.0
+                      for m in times.months for d in times.days_of_month if d <= _MONTH_DAYS[m - 1])
+    weekday_share = len(times.days_of_week) / 7
+    if times.dom_star and times.dow_star:
+        days = month_days
+    elif times.dow_star:
+        days = listed_days
+    elif times.dom_star:
+        days = month_days * weekday_share
+    else:
+        days = listed_days + month_days * weekday_share - listed_days * weekday_share
+    return per_day * days / 12
+
+
+def _average_length(month: int) -> float:
+    return 28.2425 if month == 2 else _MONTH_DAYS[month - 1]
+
+
+def _check_descriptor(expression: str) -> float | None:
+    """None for a named descriptor; the interval in seconds for `@every`."""
     if expression in _DESCRIPTORS:
-        return
+        return None
     if expression.startswith("@every "):
         duration = expression[len("@every "):]
         if not (duration == "0" or _DURATION.fullmatch(duration)):
@@ -79,7 +162,7 @@ def _check_descriptor(expression: str) -> None:
         seconds = sum(float(number or 0) * _UNIT_SECONDS[unit] for number, unit in _DURATION_PART.findall(duration))
         if duration.startswith("-") or seconds <= 0:
             raise ValueError(f"cron schedule {expression!r}: the interval must be positive, e.g. \"@every 30m\"")
-        return
+        return seconds
     close = difflib.get_close_matches(expression, _DESCRIPTORS, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise ValueError(f"unknown cron descriptor {expression!r}{hint}; valid: {', '.join(_DESCRIPTORS)}, "

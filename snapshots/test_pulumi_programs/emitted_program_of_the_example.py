@@ -818,7 +818,7 @@ declared['nodepool/fraud-prod-gpu-serve'] = k8s.apiextensions.CustomResource(
                     {
                         'key': 'node.kubernetes.io/instance-type',
                         'operator': 'In',
-                        'values': ['g6.2xlarge', 'g6.xlarge'],
+                        'values': ['g6.4xlarge'],
                     },
                     {
                         'key': 'karpenter.k8s.aws/instance-gpu-name',
@@ -1644,7 +1644,7 @@ declared['cronworkflow/fraud-ml/fraud-train-fraud'] = k8s.apiextensions.CustomRe
         'startingDeadlineSeconds': 300,
         'successfulJobsHistoryLimit': 3,
         'failedJobsHistoryLimit': 3,
-        'schedules': ['0 3 * * *'],
+        'schedules': ['0 3 * * 0'],
         'workflowSpec': {'workflowTemplateRef': {'name': 'fraud-train-fraud'}},
     },
     opts=pulumi.ResourceOptions(provider=provider, depends_on=[
@@ -2652,7 +2652,7 @@ declared['configmap/fraud-ml/fraud-fraud-api-retrain-gate'] = k8s.core.v1.Config
             '    }\n'
             '  },\n'
             '  "kubernetes_url": "https://kubernetes.default.svc",\n'
-            '  "max_monthly_cost_usd": 500.0,\n'
+            '  "max_monthly_cost_usd": 1500.0,\n'
             '  "namespace": "fraud-ml",\n'
             '  "pipeline": "train-fraud",\n'
             '  "prometheus_url": "http://prometheus-operated.monitoring.svc:9090",\n'

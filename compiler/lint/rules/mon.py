@@ -303,3 +303,70 @@ def alerts_unrouted(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
             yield Problem(("monitoring", name), f"the alerts of endpoint {name!r} name no receiver and {who} is not "
                           f"one of platform.alerts.receivers: they reach only the cluster's default route", at="key",
                           hint=f"set monitoring.{name}.alerts.receiver to one of: {', '.join(sorted(receivers))}")
+
+
+@rule("MON008", "retraining-budget-spent-by-schedule", "warning",
+      "The training pipeline's own schedule (plus one retraining) already costs more per month than the "
+      "retraining gate's `max_monthly_cost`, so the gate can never retrain.")
+def retraining_budget_spent_by_schedule(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    For every `retraining` with a `max_monthly_cost`, estimates what the training pipeline costs
+    per month on its own schedule (runs per month of its cron schedules x the cost of one run:
+    each step at the hourly price of the whole node Karpenter launches for it, for its `timeout`,
+    1 h without one; `compiler/plan/costs.py`) and flags the budget when that plus one more run
+    does not fit in it.
+
+    ## Why is this bad?
+    The retraining gate counts every run of the pipeline this month, scheduled ones included,
+    against `max_monthly_cost`. When the schedule alone spends the budget, the gate holds for
+    cost on every drift alarm: the loop looks configured and never acts, and nobody notices until
+    the model has been stale for weeks.
+
+    ## Example
+    ```yaml
+    pipelines:
+      train-fraud:
+        schedule: "0 3 * * *"           # 30 runs a month on an 8-GPU node for 6 h: about $5,000
+        steps: {train: {resources: {gpu: 1, pool: gpu-train}, timeout: 6h}}
+    monitoring:
+      fraud-api:
+        retraining: {pipeline: train-fraud, when: {drift_above: 0.3}, max_monthly_cost: 500}
+    ```
+
+    ## Use instead
+    ```yaml
+    pipelines:
+      train-fraud:
+        schedule: "0 3 * * 0"           # weekly: about $716 a month
+        steps: {train: {resources: {gpu: 1, pool: gpu-train}, timeout: 6h}}
+    monitoring:
+      fraud-api:
+        retraining: {pipeline: train-fraud, when: {drift_above: 0.3}, max_monthly_cost: 1500}
+    ```
+    """
+    from ...plan.costs import run_cost
+    from ...spec.schedule import runs_per_month
+
+    for name, monitor in ctx.spec.monitoring.items():
+        retraining = monitor.retraining
+        if retraining is None or retraining.max_monthly_cost is None:
+            continue
+        pipeline = ctx.spec.pipelines.get(retraining.pipeline)
+        if pipeline is None:
+            continue
+        cost = run_cost(ctx.spec, retraining.pipeline)
+        if cost <= 0:
+            continue  # no priced step: nothing to compare (the plan says which pools have no price)
+        runs = sum(runs_per_month(schedule) for schedule in pipeline.schedules)
+        scheduled = runs * cost
+        budget = retraining.max_monthly_cost
+        if scheduled + cost <= budget:
+            continue
+        spent = (f"pipelines.{retraining.pipeline}'s schedule already spends about ${scheduled:,.0f} a month "
+                 f"({runs:.1f} runs at about ${cost:,.2f})" if runs else
+                 f"one run of pipelines.{retraining.pipeline} costs about ${cost:,.2f}")
+        yield Problem(("monitoring", name, "retraining", "max_monthly_cost"),
+                      f"{spent}, so within max_monthly_cost ${budget:,.0f} the retraining gate can never submit "
+                      "a retraining",
+                      hint=f"raise max_monthly_cost to at least {int(scheduled + cost) + 1}, or schedule "
+                           f"pipelines.{retraining.pipeline} less often")
