@@ -34,6 +34,7 @@ RULES: tuple[Rule, ...] = (
     serve.large_model_uncached,
     serve.single_replica_endpoint,
     serve.canary_unmonitored,
+    serve.canary_unrouted,
     repro.model_version_unpinned,
     repro.lineage_incomplete,
     repro.no_rollback_version,

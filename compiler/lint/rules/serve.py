@@ -193,3 +193,56 @@ def canary_unmonitored(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
                           hint=f"add monitoring.{name}.slo (latency_p99, error_rate)")
 
 
+
+
+@rule("SERVE005", "canary-unrouted", "warning",
+      "A standard-mode canary: KServe v0.20 creates its Deployment and Service but routes no traffic to it.")
+def canary_unrouted(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    Flags `rollout.canary_percent` above 0 on an endpoint in `serving_mode: standard`.
+
+    ## Why is this bad?
+    In standard mode KServe v0.20.0 runs the canary as its own Deployment and Service,
+    `<isvc>-canary-predictor`, sized by the percentage (`pkg/controller/v1beta1/inferenceservice/
+    components/predictor.go` `reconcileCanaryDeployments`), but its ingress and the stable Service
+    (selected by the pods' `app` label, which KServe sets per Deployment) reach only the stable
+    predictor. Unless a mesh or gateway sends the canary its share, it serves nothing: its SLOs
+    stay green because nobody calls it, and the new version is promoted untested. Knative mode
+    splits the traffic itself (`canaryTrafficPercent`).
+
+    ## Example
+    ```yaml
+    platform: {serving_mode: standard}
+    serving:
+      fraud-api:
+        model: fraud-xgb
+        runtime: serve
+        rollout: {canary_percent: 10}
+    ```
+
+    ## Use instead
+    ```yaml
+    platform: {serving_mode: knative}
+    serving:
+      fraud-api:
+        model: fraud-xgb
+        runtime: serve
+        rollout: {canary_percent: 10}
+    ```
+    Or keep standard mode, route the share to `<isvc>-canary-predictor` in your mesh or gateway
+    (the InferenceService's `mlops.dev/canary-service` annotation names it), and say so with a
+    `lint.ignore` of this rule.
+    """
+    if ctx.spec.platform.serving_mode != "standard":
+        return
+    system = ctx.spec.metadata.name
+    for name, endpoint in ctx.spec.serving.items():
+        percent = endpoint.rollout.canary_percent.percent
+        if percent <= 0:
+            continue
+        yield Problem(("serving", name, "rollout", "canary_percent"),
+                      f"endpoint {name!r} asks for a {endpoint.rollout.canary_percent} canary in standard mode, where "
+                      f"KServe routes no traffic to the canary's Service {system}-{name}-canary-predictor",
+                      hint=f"send {endpoint.rollout.canary_percent} of the traffic to {system}-{name}-canary-predictor "
+                           "in your mesh or gateway (and record it with a lint.ignore of SERVE005), or use "
+                           "serving_mode: knative")
