@@ -5,7 +5,7 @@ import difflib
 from collections.abc import Iterable
 
 from .diagnostics import DiagnosticBag
-from .naming import BUDGETS, resource_name
+from .naming import BUDGETS, colliding_names, derived_names, resource_name
 from .source_map import SourceMap
 from .spec import Spec
 from .validation import dotted
@@ -57,6 +57,7 @@ def check_references(spec: Spec, source_map: SourceMap) -> None:
         ref.check(here + ("alerts", "receiver"), monitor.alerts.receiver, receivers, "alert receiver")
 
     _check_name_budgets(spec, bag, source_map)
+    _check_name_collisions(spec, bag, source_map)
     bag.raise_if_any()
 
 
@@ -124,3 +125,11 @@ def _check_name_budgets(spec: Spec, bag: DiagnosticBag, source_map: SourceMap) -
                 bag.add(source_map.key(path), f"{dotted(path)}: the {budget.kind} name {derived!r} is {len(derived)} "
                         f"characters; {budget.why} (limit {budget.limit})", path,
                         hint=f"shorten {key!r} or metadata.name {system!r} by {over} character{'s' * (over > 1)}")
+
+
+def _check_name_collisions(spec: Spec, bag: DiagnosticBag, source_map: SourceMap) -> None:
+    for kind, name, first, second in colliding_names(derived_names(spec)):
+        bag.add(source_map.key(second), f"{dotted(second)}: its {kind} {name!r} has the same name as the {kind} "
+                f"of {dotted(first)} (line {source_map.key(first).line}); one would replace the other in the cluster",
+                second,
+                hint=f"rename one of them (the {kind} name is <metadata.name>-<key><suffix>)")

@@ -16,11 +16,46 @@ def expand_env(text: str) -> str:
     return _ENV_REF.sub(lambda m: os.environ.get(m[1]) or (m[2] if m[2] is not None else ""), text)
 
 
+# Namespaces a system must not take over: Kubernetes' own, and those the operators mlops targets
+# install into by default (their install manifests / Helm charts), whose pods a default-deny
+# NetworkPolicy would cut off and whose deletion on `pulumi destroy` would remove the operator.
+RESERVED_NAMESPACES = {
+    "default": "the namespace every unqualified kubectl command uses",
+    "kube-system": "Kubernetes' system namespace (and where Karpenter is installed by default)",
+    "kube-public": "Kubernetes' public namespace", "kube-node-lease": "Kubernetes' node heartbeat namespace",
+    "gpu-operator": "the NVIDIA GPU Operator's namespace", "karpenter": "Karpenter's namespace",
+    "kserve": "KServe's controller namespace", "knative-serving": "Knative Serving's namespace",
+    "knative-eventing": "Knative Eventing's namespace", "kourier-system": "Knative's Kourier ingress namespace",
+    "istio-system": "Istio's namespace (Knative and KServe ingress)", "cert-manager": "cert-manager's namespace "
+    "(KServe's webhooks need it)", "argo": "Argo Workflows' namespace", "keda": "KEDA's namespace",
+    "monitoring": "the Prometheus Operator's namespace (kube-prometheus)",
+}
+
+
+def reserved_namespace(namespace: str) -> str | None:
+    """Why `namespace` belongs to the cluster or an operator, or None when a system may own it."""
+    if namespace in RESERVED_NAMESPACES:
+        return RESERVED_NAMESPACES[namespace]
+    if namespace.startswith("kube-"):
+        return "in the kube- prefix Kubernetes reserves for its system namespaces"
+    return None
+
+
 class Metadata(SpecModel):
     name: Name = Field(description="Name of the system: the prefix of every generated resource name.")
     namespace: Name = Field(description="Kubernetes namespace the system runs in.")
     owner: Name | None = Field(None, description="Owning team: becomes a label and the default alert receiver.")
     labels: dict[str, str] = Field(default_factory=empty_dict, description="Labels added to every generated resource.")
+
+    @field_validator("namespace")
+    @classmethod
+    def _own_namespace(cls, namespace: str) -> str:
+        why = reserved_namespace(namespace)
+        if why is not None:
+            raise ValueError(f"namespace {namespace!r} is {why}; mlops labels its namespace for Pod Security, puts a "
+                             "default-deny NetworkPolicy in it and (through Pulumi) owns it, deleting it on destroy. "
+                             "Use a namespace of the system's own, e.g. 'fraud-ml' or '<metadata.name>-ml'")
+        return namespace
 
     @field_validator("labels")
     @classmethod
