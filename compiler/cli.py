@@ -15,7 +15,7 @@ import sys
 # more and more often as they pile up (compile at 1000 endpoints: 9.3 s -> 7.0 s with this).
 gc.set_threshold(100_000, 50, 100)
 from . import pydantic_plugins
-from .diagnostics import SpecError, UsageError
+from .diagnostics import MAX_SHOWN, SpecError, UsageError, more_line
 
 # pydantic scans every installed package's entry points for plugins on first validation; the CLI
 # uses none (a user who wants one can still set PYDANTIC_DISABLE_PLUGINS).
@@ -62,6 +62,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    _printable_output()
     try:
         argv = sys.argv[1:] if argv is None else argv
         parser = build_parser(argv)
@@ -71,8 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_USAGE
         return args.run(args)
     except SpecError as error:
-        for diagnostic in error.diagnostics:
-            print(diagnostic.render(), file=sys.stderr)
+        print_diagnostics(error.diagnostics)
         return EXIT_INVALID
     except UsageError as error:
         print(f"mlops: error: {error}", file=sys.stderr)
@@ -87,6 +87,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mlops: internal error: {type(error).__name__}: {error} (rerun with MLOPS_DEBUG=1 and report it)",
               file=sys.stderr)
         return EXIT_USAGE
+
+
+def _printable_output() -> None:
+    """A terminal that cannot show a character (LANG=C, PYTHONIOENCODING=ascii) gets an escape, not a crash.
+
+    stderr already does this (Python's default); stdout carries lint findings and plans.
+    """
+    stream = sys.stdout
+    if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (ValueError, OSError):  # a stream that cannot be reconfigured: leave it
+            pass
+
+
+def print_diagnostics(diagnostics: list) -> None:
+    """Diagnostics to stderr, the first MAX_SHOWN of them and a line counting the rest."""
+    for diagnostic in diagnostics[:MAX_SHOWN]:
+        print(diagnostic.render(), file=sys.stderr)
+    rest = more_line(len(diagnostics))
+    if rest:
+        print(rest, file=sys.stderr)
 
 
 def entry() -> int:

@@ -43,6 +43,16 @@ class SpecError(Exception):
         super().__init__("\n".join(d.render() for d in self.diagnostics))
 
 
+MAX_SHOWN = 100  # diagnostics printed for a person; a hostile spec can make 100,000 of them
+
+
+def more_line(total: int, what: str = "errors") -> str | None:
+    """The line that stands for the diagnostics past the first MAX_SHOWN, or None when all were shown."""
+    if total <= MAX_SHOWN:
+        return None
+    return f"... and {total - MAX_SHOWN} more {what} (the first {MAX_SHOWN} are shown, by position)"
+
+
 class UsageError(Exception):
     """Bad command-line use or an I/O problem (exit code 2)."""
 

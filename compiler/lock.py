@@ -365,11 +365,9 @@ def write_lock(lock: Lock, path: str | Path) -> bool:
     target = Path(path)
     text = write_lock_text(lock)
     try:
-        if target.read_text(encoding="utf-8") == text:
+        if read_lock_bytes(target) == text.encode("utf-8"):
             return False
-    except FileNotFoundError:
-        pass
-    except (OSError, UnicodeDecodeError):
+    except (UsageError, SpecError):  # unreadable, not a regular file, too big: replaced below
         pass
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
@@ -381,16 +379,26 @@ def write_lock(lock: Lock, path: str | Path) -> bool:
     return True
 
 
+def read_lock_bytes(path: str | Path) -> bytes | None:
+    """The raw bytes of the lock file `path`, or None when there is none.
+
+    Bounded like the spec (a lock that is /dev/zero or a FIFO is refused, not read forever).
+    """
+    from .input_files import TooLarge, read_regular_file, too_large_message
+    from .loader import MAX_BYTES
+
+    try:
+        return read_regular_file(path, MAX_BYTES, expected="a lock file written by `mlops lock`")
+    except TooLarge as error:
+        raise SpecError(Diagnostic(Position(str(path), 1, 1), too_large_message(error, MAX_BYTES, "the lock file") +
+                                   "; regenerate it with `mlops lock`")) from None
+
+
 def read_lock(spec_path: str | Path) -> Lock | None:
     """The lock next to `spec_path` (lock_path_for), or None when there is none. Malformed: SpecError with positions."""
     path = lock_path_for(spec_path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read: {error.strerror or error}") from None
-    return parse_lock(raw, str(path))
+    raw = read_lock_bytes(path)
+    return None if raw is None else parse_lock(raw, str(path))
 
 
 def parse_lock(raw: bytes, path: str) -> Lock:

@@ -48,8 +48,9 @@ def run(args) -> int:
     try:
         return _plan(args)
     except SpecError as error:
-        for diagnostic in error.diagnostics:
-            print(diagnostic.render(), file=sys.stderr)
+        from ..cli import print_diagnostics
+
+        print_diagnostics(error.diagnostics)
         return 1
     except UsageError as error:
         print(f"mlops: error: {error}", file=sys.stderr)

@@ -37,12 +37,9 @@ class Revision:
 
 
 def _read_optional(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read: {error.strerror or error}") from None
+    from ..lock import read_lock_bytes
+
+    return read_lock_bytes(path)
 
 
 def working_tree(spec_path: str) -> Revision:
