@@ -153,6 +153,10 @@ class _UnknownTag(Exception):
 _CORE_TAGS = {"tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")}
 
 
+_TAG_NODES = {"tag:yaml.org,2002:map": "MappingNode", "tag:yaml.org,2002:seq": "SequenceNode"}
+_NODE_WORDS = {"ScalarNode": "scalar", "SequenceNode": "list", "MappingNode": "mapping"}
+
+
 def _strict_constructor(base: type) -> type:
     """Round-trip construction that refuses tags a spec never uses (`!!python/object`, `!Ref`, `!!binary`)."""
 
@@ -160,7 +164,18 @@ def _strict_constructor(base: type) -> type:
         def construct_object(self, node: Any, deep: bool = False) -> Any:
             if node.tag not in _CORE_TAGS:
                 raise _UnknownTag(node.start_mark, node.tag)
-            return super().construct_object(node, deep)
+            kind = type(node).__name__  # ScalarNode, SequenceNode, MappingNode
+            expected = _TAG_NODES.get(node.tag, "ScalarNode")
+            if kind != expected:  # `!!str [1]`, `!!map x`: ruamel builds objects without positions
+                shown = node.tag.replace("tag:yaml.org,2002:", "!!")
+                raise _BadScalar(node.start_mark, f"the tag {shown} does not fit a "
+                                 f"{_NODE_WORDS[kind]}; remove the tag")
+            try:
+                return super().construct_object(node, deep)
+            except (ValueError, TypeError, LookupError, ArithmeticError) as error:  # `!!int pool`, `!!bool 3`
+                shown = node.tag.replace("tag:yaml.org,2002:", "!!")
+                raise _BadScalar(node.start_mark, f"{str(node.value)[:40]!r} cannot be read as {shown} "
+                                 f"({error}); remove the tag or fix the value") from None
 
         def construct_yaml_int(self, node: Any) -> Any:
             digits = sum(c.isdigit() for c in str(node.value))
@@ -168,6 +183,15 @@ def _strict_constructor(base: type) -> type:
                 raise _BadScalar(node.start_mark, f"an integer of {digits} digits; numbers in a spec have at most "
                                  f"{MAX_INT_DIGITS} digits (quote it if it is text)")
             return super().construct_yaml_int(node)
+
+        def construct_mapping(self, node: Any, *args: Any, **kwargs: Any) -> Any:
+            from ruamel.yaml.nodes import ScalarNode
+
+            for key_node, _ in node.value:  # `? {a: 1}: x`: ruamel would try to hash a mapping
+                if not isinstance(key_node, ScalarNode):
+                    raise _BadScalar(key_node.start_mark, "a mapping or list used as a key; keys in a spec are "
+                                     "strings")
+            return super().construct_mapping(node, *args, **kwargs)
 
     StrictConstructor.add_constructor("tag:yaml.org,2002:int", StrictConstructor.construct_yaml_int)
 

@@ -41,9 +41,10 @@ class Registry:
     user_named: bool = True                # the host comes from --tracking-uri or the environment, not the spec
 
 
-# Schemes `mlops lock` reads a registry through: MLflow's REST API and its SQLAlchemy stores (which
-# `lock` checks before MLflow touches them, so that nothing is created or migrated).
-SUPPORTED_SCHEMES = ("sqlite", "http", "https", "postgresql", "mysql", "mssql", "databricks")
+# Schemes `mlops lock` reads a registry through: MLflow's REST API (a server, Databricks) or a SQLite file,
+# which `lock` checks and opens read-only. Other databases (PostgreSQL, MySQL) would be created or migrated
+# by MLflow on first contact: put an MLflow server in front of them.
+SUPPORTED_SCHEMES = ("sqlite", "http", "https", "databricks")
 # What MLflow sends to a tracking server from the environment (mlflow/environment_variables.py).
 CREDENTIAL_VARIABLES = ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD",
                         "MLFLOW_TRACKING_CLIENT_CERT_PATH", "MLFLOW_TRACKING_AWS_SIGV4", "MLFLOW_TRACKING_AUTH")

@@ -29,8 +29,9 @@ def run(args) -> int:
             else:
                 checked = ["base"] + [c.env for c in check_all_environments(spec)[1:]]
         except SpecError as error:
-            for diagnostic in error.diagnostics:
-                print(diagnostic.render(), file=sys.stderr)
+            from ..cli import print_diagnostics
+
+            print_diagnostics(error.diagnostics)
             status = max(status, 1)
             continue
         except UsageError as error:
