@@ -191,7 +191,11 @@ def _strict_constructor(base: type) -> type:
                 if not isinstance(key_node, ScalarNode):
                     raise _BadScalar(key_node.start_mark, "a mapping or list used as a key; keys in a spec are "
                                      "strings")
-            return super().construct_mapping(node, *args, **kwargs)
+            try:
+                return super().construct_mapping(node, *args, **kwargs)
+            except AttributeError:  # `a: &x {<<: *x}`: ruamel merges a mapping it has not finished building
+                raise _BadScalar(node.start_mark, "a merge key (<<) refers to the mapping it is in (a recursive "
+                                 "alias); write the keys out") from None
 
     StrictConstructor.add_constructor("tag:yaml.org,2002:int", StrictConstructor.construct_yaml_int)
 
