@@ -178,7 +178,8 @@ def _failure(error: BaseException, registry: Registry | None, client) -> str:
         return f"cannot resolve the host name {host} (DNS)"
     if any(isinstance(e, ssl.SSLError) for e in chain) or "SSLError" in text or "CERTIFICATE_VERIFY_FAILED" in text:
         detail = re.search(r"\[SSL: [A-Z_]+\][^'\")]*|certificate verify failed[^'\")]*|wrong version number", text)
-        return f"TLS handshake with {host} failed ({detail[0].strip() if detail else 'TLS error'}): is it an https server?"
+        reason = detail[0].strip() if detail else "TLS error"
+        return f"TLS handshake with {host} failed ({reason}): is it an https server?"
     if any(isinstance(e, ConnectionRefusedError) for e in chain) or "Connection refused" in text:
         return f"cannot connect to {host}: connection refused (nothing listens there)"
     if any(isinstance(e, (TimeoutError, socket.timeout)) for e in chain) or "timed out" in text.lower():
@@ -191,7 +192,8 @@ def _failure(error: BaseException, registry: Registry | None, client) -> str:
         withheld = getattr(client, "_mlops_withheld", None) or []
         why = (f"; {', '.join(withheld)} were not sent, because platform.mlflow.tracking_uri in the spec chose this "
                "server: pass --tracking-uri or set MLFLOW_TRACKING_URI to send them") if withheld else ""
-        return f"the server at {host} refused the request (HTTP {code}: {'unauthorized' if code == '401' else 'forbidden'}){why}"
+        word = "unauthorized" if code == "401" else "forbidden"
+        return f"the server at {host} refused the request (HTTP {code}: {word}){why}"
     if code is not None or "JSONDecodeError" in text or "Expecting value" in text or "<html" in text.lower():
         answer = f"HTTP {code}" if code else "a response that is not MLflow's JSON"
         return f"the server at {host} does not answer as an MLflow tracking server ({answer} to its REST API)"
@@ -351,12 +353,13 @@ def _resolve_model(client, registry: Registry, requirement: ModelRequirement) ->
         raise _ModelProblem(requirement.position, f"version {number} of registered model '{name}' is "
                             f"{version.status}, not READY{detail}",
                             "wait until its registration finishes, or choose a READY version")
-    resolved = LockedVersion(version=number, artifact_uri=client.get_model_version_download_uri(name, str(number)),
+    resolved = LockedVersion(version=number, artifact_uri=_download_uri(client, requirement, number),
                              run_id=version.run_id or None, status=version.status)
     lineage, sources = _lineage(client, version, requirement)
     return LockedModel(key=requirement.key, registry_name=name, alias=requirement.alias,
                        requested_version=requirement.version, resolved=resolved, lineage=lineage,
-                       lineage_source=sources, previous=_previous(client, name, number, requirement.keep_previous),
+                       lineage_source=sources,
+                       previous=_previous(client, requirement, number, requirement.keep_previous),
                        spec_hash=requirement.spec_hash)
 
 
@@ -396,16 +399,32 @@ def _versions(client, name: str):
             return
 
 
-def _previous(client, name: str, number: int, keep: int) -> tuple[LockedVersion, ...]:
+def _download_uri(client, requirement: ModelRequirement, number: int) -> str:
+    """Where serving downloads a version from, refused as the lock reader would refuse it (no lock it cannot read)."""
+    from .lock import artifact_uri_problem
+    from .redaction import redact
+
+    uri = client.get_model_version_download_uri(requirement.registry_name, str(number))
+    problem = artifact_uri_problem(uri)
+    if problem is not None:
+        raise _ModelProblem(requirement.position, f"version {number} of registered model "
+                            f"'{requirement.registry_name}' is stored at {redact(uri)!r}: {problem}",
+                            "register the model with its artifacts in object storage (s3://, gs://, ...) or serve "
+                            "the artifact store directly (MLflow's proxied mlflow-artifacts: URIs are not downloadable "
+                            "by KServe)")
+    return uri
+
+
+def _previous(client, requirement: ModelRequirement, number: int, keep: int) -> tuple[LockedVersion, ...]:
     """Up to `keep` READY versions older than `number`, newest first: what a rollback can deploy."""
     previous: list[LockedVersion] = []
     if keep <= 0:
         return ()
-    for version in _versions(client, name):
+    for version in _versions(client, requirement.registry_name):
         if int(version.version) >= number or version.status != "READY":
             continue
         previous.append(LockedVersion(version=int(version.version),
-                                      artifact_uri=client.get_model_version_download_uri(name, str(version.version)),
+                                      artifact_uri=_download_uri(client, requirement, int(version.version)),
                                       run_id=version.run_id or None, status=version.status))
         if len(previous) == keep:
             break

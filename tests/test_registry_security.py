@@ -219,3 +219,14 @@ def test_the_lock_text_for_a_valid_registry_is_unchanged(workspace):
     from compiler.lock import read_lock
 
     assert workspace.lock.read_text() == write_lock_text(read_lock(workspace.spec))
+
+
+def test_lock_refuses_to_pin_a_download_uri_no_model_server_can_use(workspace, capsys):
+    """A registry answering with credentials in the URI (a presigned link) or an unknown scheme: no lock is written."""
+    workspace.sql("UPDATE model_versions SET storage_location = 'https://u:" + SECRET + "@models.example/m', "
+                  "source = 'https://u:" + SECRET + "@models.example/m' WHERE name = 'fraud-xgb' AND version = 3")
+    assert mlops("lock", workspace.spec) == 1
+    err = capsys.readouterr().err
+    assert "models.fraud-xgb: version 3 of registered model 'fraud-xgb' is stored at" in err, err
+    assert "carries a user or password" in err and SECRET not in err
+    assert not workspace.lock.exists()
