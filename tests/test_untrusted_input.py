@@ -250,3 +250,37 @@ def test_lint_path_does_not_import_promql_parser():
             "print(json.dumps(sorted(m for m in sys.modules if 'promql' in m)))")
     result = subprocess.run([sys.executable, "-c", "import json; " + code], capture_output=True, text=True, cwd=REPO)
     assert json.loads(result.stdout.strip().splitlines()[-1]) == ["compiler.spec.promql_text"]
+
+
+NAME_PARTS = st.sampled_from(["fraud-api", "merchant-embed", "train-fraud", "gpu-serve", "default", "netpol", "training",
+                              "serving", "monitoring", "device-plugin-config", "mig-parted-config"])
+NAME_SUFFIXES = st.sampled_from(["", "-drift", "-retrain-gate", "-monitor", "-model-cache", "-1", "-champion", "-x"])
+
+
+@settings(max_examples=int(os.environ.get("MLOPS_FUZZ_EXAMPLES", "0")) or 30, deadline=None, derandomize=True,
+          database=None)
+@given(section=st.sampled_from(["pipelines", "serving", "node_pools"]), part=NAME_PARTS, suffix=NAME_SUFFIXES)
+def test_no_spec_key_can_make_two_objects_of_one_name(section, part, suffix):
+    """A new key named like another key's derived object: refused at validation, or the build has no duplicate."""
+    import copy
+
+    from ruamel.yaml import YAML
+
+    from backends.kubernetes import lower_files
+    from compiler.checked_spec import check_document
+    from compiler.commands.compile import duplicate_objects
+    from compiler.diagnostics import SpecError
+    from compiler.loader import load_bytes
+    from compiler.yaml_emitter import dump_document
+
+    data = YAML(typ="safe", pure=True).load(EXAMPLE.read_text())
+    key = part + suffix
+    source = {"pipelines": "train-fraud", "serving": "fraud-api", "node_pools": "gpu-serve"}[section]
+    if key == source or key in data[section]:
+        return
+    data[section][key] = copy.deepcopy(data[section][source])
+    try:
+        checked = check_document(load_bytes(dump_document(data).encode(), "mlops.yaml"))
+    except SpecError:
+        return  # refused with a message (a collision, a name too long): what validation is for
+    assert not duplicate_objects(checked, lower_files(checked, None))
