@@ -63,6 +63,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    _printable_output()
     try:
         argv = sys.argv[1:] if argv is None else argv
         parser = build_parser(argv)
@@ -89,6 +90,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mlops: internal error: {type(error).__name__}: {terminal.text(error)} (rerun with MLOPS_DEBUG=1 "
               "and report it)", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _printable_output() -> None:
+    """A terminal that cannot show a character (LANG=C, PYTHONIOENCODING=ascii) gets an escape, not a crash.
+
+    stderr already does this (Python's default); stdout carries lint findings and plans.
+    """
+    stream = sys.stdout
+    if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (ValueError, OSError):  # a stream that cannot be reconfigured: leave it
+            pass
 
 
 def entry() -> int:

@@ -49,6 +49,16 @@ class SpecError(Exception):
         super().__init__("\n".join(d.render() for d in self.diagnostics))
 
 
+MAX_SHOWN = 100  # diagnostics printed for a person; a hostile spec can make 100,000 of them
+
+
+def more_line(total: int, what: str = "errors") -> str | None:
+    """The line that stands for the diagnostics past the first MAX_SHOWN, or None when all were shown."""
+    if total <= MAX_SHOWN:
+        return None
+    return f"... and {total - MAX_SHOWN} more {what} (the first {MAX_SHOWN} are shown, by position)"
+
+
 class UsageError(Exception):
     """Bad command-line use or an I/O problem (exit code 2)."""
 
@@ -64,8 +74,11 @@ def report(error: SpecError | UsageError) -> None:
     import sys
 
     if isinstance(error, SpecError):
-        for diagnostic in error.diagnostics:
+        for diagnostic in error.diagnostics[:MAX_SHOWN]:
             print(diagnostic.render(), file=sys.stderr)
+        rest = more_line(len(error.diagnostics))
+        if rest:
+            print(rest, file=sys.stderr)
     else:
         print(error.render(), file=sys.stderr)
 

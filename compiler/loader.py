@@ -12,7 +12,6 @@ import functools
 import io
 import re
 from dataclasses import dataclass
-from pathlib import Path as FsPath
 from typing import Any
 
 from .diagnostics import Diagnostic, Position, SpecError, UsageError
@@ -21,6 +20,7 @@ from .source_map import SourceMap
 MAX_BYTES = 8 * 2**20        # a large real spec is ~1 MiB (1000 endpoints)
 MAX_NODES = 1_000_000        # expanded values, aliases counted every time they are used
 MAX_DEPTH = 64               # no valid spec nests deeper than ~10
+MAX_INT_DIGITS = 4300        # Python's default int/str conversion limit (sys.get_int_max_str_digits)
 
 
 @dataclass
@@ -34,22 +34,21 @@ class LoadedDocument:
 
 
 def read_spec_bytes(path: str) -> bytes:
-    """Read a spec file; I/O problems are usage errors (exit 2), not spec errors."""
+    """Read a spec file: a regular file of at most MAX_BYTES (read to one byte more, never stat-then-read).
+
+    I/O problems, a missing file and FIFOs, devices or sockets are usage errors (exit 2); a file
+    over the bound is a spec error at its first line (exit 1).
+    """
+    from .input_files import TooLarge, read_regular_file, too_large_message
+
     try:
-        file = FsPath(path)
-        if file.is_dir():
-            raise UsageError(f"{path}: is a directory, expected an mlops.yaml file")
-        size = file.stat().st_size
-        if size > MAX_BYTES:
-            raise SpecError(Diagnostic(Position(path, 1, 1), f"file is {size} bytes; the limit is {MAX_BYTES} "
-                                       "bytes (an mlops.yaml of 1000 endpoints is about 1 MB)"))
-        return file.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except PermissionError:
-        raise UsageError(f"{path}: permission denied") from None
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read: {error.strerror or error}") from None
+        raw = read_regular_file(path, MAX_BYTES, expected="an mlops.yaml file")
+    except TooLarge as error:
+        raise SpecError(Diagnostic(Position(path, 1, 1), too_large_message(error, MAX_BYTES) +
+                                   " (an mlops.yaml of 1000 endpoints is about 1 MB)")) from None
+    if raw is None:
+        raise UsageError(f"{path}: no such file")
+    return raw
 
 
 def load_file(path: str) -> LoadedDocument:
@@ -115,6 +114,8 @@ def _parse(text: str, path: str) -> Any:
         first = error.context_mark
         raise SpecError(Diagnostic(_position(path, mark), f"duplicate key {key!r}: it is already defined "
                                    f"at line {first.line + 1 if first else '?'}; each key appears once in a mapping")) from None
+    except _BadScalar as error:
+        raise SpecError(Diagnostic(_position(path, error.mark), error.message)) from None
     except _UnknownTag as error:
         shown = error.tag.replace("tag:yaml.org,2002:", "!!")
         raise SpecError(Diagnostic(_position(path, error.mark), f"unknown YAML tag {shown!r}; mlops.yaml is plain "
@@ -133,6 +134,15 @@ def _parse(text: str, path: str) -> Any:
         raise SpecError(Diagnostic(position, f"cannot read YAML: {str(error).splitlines()[0]}")) from None
 
 
+class _BadScalar(Exception):
+    """A scalar YAML reads but a spec cannot hold; raised with its mark so the error has a position."""
+
+    def __init__(self, mark: Any, message: str):
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+
+
 class _UnknownTag(Exception):
     def __init__(self, mark: Any, tag: str):
         super().__init__(tag)
@@ -143,6 +153,10 @@ class _UnknownTag(Exception):
 _CORE_TAGS = {"tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")}
 
 
+_TAG_NODES = {"tag:yaml.org,2002:map": "MappingNode", "tag:yaml.org,2002:seq": "SequenceNode"}
+_NODE_WORDS = {"ScalarNode": "scalar", "SequenceNode": "list", "MappingNode": "mapping"}
+
+
 def _strict_constructor(base: type) -> type:
     """Round-trip construction that refuses tags a spec never uses (`!!python/object`, `!Ref`, `!!binary`)."""
 
@@ -150,7 +164,40 @@ def _strict_constructor(base: type) -> type:
         def construct_object(self, node: Any, deep: bool = False) -> Any:
             if node.tag not in _CORE_TAGS:
                 raise _UnknownTag(node.start_mark, node.tag)
-            return super().construct_object(node, deep)
+            kind = type(node).__name__  # ScalarNode, SequenceNode, MappingNode
+            expected = _TAG_NODES.get(node.tag, "ScalarNode")
+            if kind != expected:  # `!!str [1]`, `!!map x`: ruamel builds objects without positions
+                shown = node.tag.replace("tag:yaml.org,2002:", "!!")
+                raise _BadScalar(node.start_mark, f"the tag {shown} does not fit a "
+                                 f"{_NODE_WORDS[kind]}; remove the tag")
+            try:
+                return super().construct_object(node, deep)
+            except (ValueError, TypeError, LookupError, ArithmeticError) as error:  # `!!int pool`, `!!bool 3`
+                shown = node.tag.replace("tag:yaml.org,2002:", "!!")
+                raise _BadScalar(node.start_mark, f"{str(node.value)[:40]!r} cannot be read as {shown} "
+                                 f"({error}); remove the tag or fix the value") from None
+
+        def construct_yaml_int(self, node: Any) -> Any:
+            digits = sum(c.isdigit() for c in str(node.value))
+            if digits > MAX_INT_DIGITS:  # int() would refuse it (sys.get_int_max_str_digits), deep inside ruamel
+                raise _BadScalar(node.start_mark, f"an integer of {digits} digits; numbers in a spec have at most "
+                                 f"{MAX_INT_DIGITS} digits (quote it if it is text)")
+            return super().construct_yaml_int(node)
+
+        def construct_mapping(self, node: Any, *args: Any, **kwargs: Any) -> Any:
+            from ruamel.yaml.nodes import ScalarNode
+
+            for key_node, _ in node.value:  # `? {a: 1}: x`: ruamel would try to hash a mapping
+                if not isinstance(key_node, ScalarNode):
+                    raise _BadScalar(key_node.start_mark, "a mapping or list used as a key; keys in a spec are "
+                                     "strings")
+            try:
+                return super().construct_mapping(node, *args, **kwargs)
+            except AttributeError:  # `a: &x {<<: *x}`: ruamel merges a mapping it has not finished building
+                raise _BadScalar(node.start_mark, "a merge key (<<) refers to the mapping it is in (a recursive "
+                                 "alias); write the keys out") from None
+
+    StrictConstructor.add_constructor("tag:yaml.org,2002:int", StrictConstructor.construct_yaml_int)
 
     return StrictConstructor
 
@@ -243,13 +290,15 @@ class _Plainer:
         if isinstance(node, CommentedMap):
             result = {}
             for key, value in node.items():
+                written = _written_in(node, key)  # a key a merge (`<<: *base`) brought in is written there
                 if not isinstance(key, str):
-                    position = self._key_position(node, key)
+                    position = self._key_position(written, key)
                     raise SpecError(Diagnostic(position, f"key {key!r} is not a string; quote it "
                                                f"(\"{key}\")"))
                 child = path + (key,)
-                self.map.keys[child] = self._key_position(node, key)
-                line, col = node.lc.value(key)
+                self.map.keys[child] = self._key_position(written, key)
+                self._check_text(key, self.map.keys[child])
+                line, col = written.lc.value(key)
                 self.map.values[child] = Position(self.file, line + 1, col + 1)
                 result[key] = self.convert(value, child, depth + 1)
             return result
@@ -261,11 +310,35 @@ class _Plainer:
                 self.map.values[child] = self.map.keys[child] = Position(self.file, line + 1, col + 1)
                 result.append(self.convert(value, child, depth + 1))
             return result
+        if isinstance(node, str):
+            self._check_text(node, self.map.value(path))
         return _plain_scalar(node)
 
     def _key_position(self, node: Any, key: Any) -> Position:
         line, col = node.lc.key(key)
         return Position(self.file, line + 1, col + 1)
+
+    @staticmethod
+    def _check_text(text: str, position: Position) -> None:
+        """Escapes (`"\\ud800"`) can make strings that are not Unicode text: every output would fail on them."""
+        if text.isascii():
+            return
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise SpecError(Diagnostic(position, f"the string holds a lone surrogate (U+{ord(text[error.start]):04X}, "
+                                       "written as an escape); a spec string is Unicode text")) from None
+
+
+def _written_in(node: Any, key: Any) -> Any:
+    """The mapping whose text holds `key`: `node` itself, or the one a merge key brought it from."""
+    if key in (node.lc.data or ()):
+        return node
+    for source in getattr(node, "merge", None) or ():
+        mapping = source[1] if isinstance(source, tuple) else source
+        if key in mapping:
+            return _written_in(mapping, key)
+    return node
 
 
 def _plain_scalar(value: Any) -> Any:
@@ -351,7 +424,7 @@ def _plain(value: str) -> Any:
         return None
     if tag == "bool":
         return _BOOLS[value]
-    if tag == "int" and _SIMPLE_INT.fullmatch(value):
+    if tag == "int" and _SIMPLE_INT.fullmatch(value) and len(value) <= MAX_INT_DIGITS:
         return int(value)
     if tag == "float" and _SIMPLE_FLOAT.fullmatch(value):
         return float(value)

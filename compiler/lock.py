@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,6 +225,32 @@ def check_frozen(checked: "CheckedSpec", lock: Lock | None) -> list[Diagnostic]:
     return problems
 
 
+def _local_artifacts(entry: LockedModel) -> list[str]:
+    """The entry's artifact URIs that name a file on the machine that ran `mlops lock` (a demo registry)."""
+    return [v.artifact_uri for v in (entry.resolved, *entry.previous) if v.artifact_uri.lower().startswith("file:")]
+
+
+def check_deployable(checked: "CheckedSpec", lock: Lock | None) -> list[Diagnostic]:
+    """`compile --frozen`, after check_frozen: an error for every entry whose artifacts are local files.
+
+    A demo registry (`mlops registry seed`) records file: URIs on the machine that ran `mlops lock`;
+    KServe's storage initializer would copy that path from inside the pod, where it names nothing the
+    registry meant (or something it should not serve). A deploy pinned by the lock refuses them.
+    """
+    problems = []
+    lock_file = str(lock_path_for(checked.path)) if lock is None else lock.path
+    for key, requirement in lock_requirements(checked).items():
+        entry = lock.entry(key) if lock is not None else None
+        local = _local_artifacts(entry) if entry is not None else []
+        if local:
+            problems.append(Diagnostic(requirement.position, f"models.{key}: {lock_file} pins it to {local[0]}, a "
+                                       "file on the machine that ran `mlops lock`; no model server in a cluster can "
+                                       "download it", ("models", key),
+                                       hint="lock against a registry whose artifacts live in object storage "
+                                            "(s3://, gs://, https://, ...)"))
+    return problems
+
+
 def _why_unusable(lock: Lock | None, requirement: ModelRequirement, lock_file: str) -> str | None:
     if lock is None:
         return f"{requirement.describe()} is not pinned: there is no lock file ({lock_file})"
@@ -365,11 +392,9 @@ def write_lock(lock: Lock, path: str | Path) -> bool:
     target = Path(path)
     text = write_lock_text(lock)
     try:
-        if target.read_text(encoding="utf-8") == text:
+        if read_lock_bytes(target) == text.encode("utf-8"):
             return False
-    except FileNotFoundError:
-        pass
-    except (OSError, UnicodeDecodeError):
+    except (UsageError, SpecError):  # unreadable, not a regular file, too big: replaced below
         pass
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
@@ -381,16 +406,74 @@ def write_lock(lock: Lock, path: str | Path) -> bool:
     return True
 
 
+# --- what a lock may say about an artifact ------------------------------------------------------
+
+MAX_VERSION = 2**31 - 1  # MLflow's version column is an SQL INTEGER
+# The URI prefixes KServe's storage initializer downloads from (kserve v0.20.0
+# pkg/controller/v1beta1/inferenceservice/utils/utils.go SupportedStorageURIPrefixList), plus file:
+# for the local demo registry, which `compile --frozen` refuses (check_frozen).
+ARTIFACT_SCHEMES = ("gs", "s3", "pvc", "https", "http", "hdfs", "webhdfs", "oci", "oci+native", "hf", "file")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_SECRET_PARAMETER = re.compile(r"(?i)(token|sig|signature|secret|passw|pwd|credential|auth|apikey|api_key|"
+                               r"access_key|x-amz-|^sv$|^se$|^sp$|^key$)")
+
+
+def artifact_uri_problem(uri: str) -> str | None:
+    """Why a lock's artifact URI must not reach the manifests, or None when it may.
+
+    The lock comes from a pull request like the spec: a hand-edited URI must not point a model server
+    at a local path, an unknown scheme, or carry a credential into manifests and the plan.
+    """
+    from urllib.parse import parse_qsl, urlsplit
+
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in uri):
+        return "the artifact URI holds whitespace or control characters"
+    scheme = _SCHEME.match(uri)
+    if scheme is None or not uri[scheme.end():].startswith("//") and scheme[1].lower() != "file":
+        return (f"{_shown(uri)} is not a URI a model server downloads from (a local path?); expected one of the "
+                f"schemes {', '.join(s + '://' for s in ARTIFACT_SCHEMES)}")
+    if scheme[1].lower() not in ARTIFACT_SCHEMES:
+        return (f"the scheme {scheme[1]}: is not one KServe's storage initializer downloads from "
+                f"({', '.join(s + '://' for s in ARTIFACT_SCHEMES if s != 'file')})")
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return f"{_shown(uri)} is not a valid URI"
+    if "@" in parts.netloc:
+        return "the artifact URI carries a user or password; give the model server credentials through its " \
+               "service account or a storage secret instead"
+    if any(_SECRET_PARAMETER.search(name) for name, _ in parse_qsl(parts.query, keep_blank_values=True)):
+        return "the artifact URI carries a credential in its query (a token or signature); a lock is committed " \
+               "and shown in plans: use the object store's own URI"
+    return None
+
+
+def _shown(text: str) -> str:
+    from .redaction import redact
+
+    return repr(redact(text)[:200])
+
+
+def read_lock_bytes(path: str | Path) -> bytes | None:
+    """The raw bytes of the lock file `path`, or None when there is none.
+
+    Bounded like the spec (a lock that is /dev/zero or a FIFO is refused, not read forever).
+    """
+    from .input_files import TooLarge, read_regular_file, too_large_message
+    from .loader import MAX_BYTES
+
+    try:
+        return read_regular_file(path, MAX_BYTES, expected="a lock file written by `mlops lock`")
+    except TooLarge as error:
+        raise SpecError(Diagnostic(Position(str(path), 1, 1), too_large_message(error, MAX_BYTES, "the lock file") +
+                                   "; regenerate it with `mlops lock`")) from None
+
+
 def read_lock(spec_path: str | Path) -> Lock | None:
     """The lock next to `spec_path` (lock_path_for), or None when there is none. Malformed: SpecError with positions."""
     path = lock_path_for(spec_path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read: {error.strerror or error}") from None
-    return parse_lock(raw, str(path))
+    raw = read_lock_bytes(path)
+    return None if raw is None else parse_lock(raw, str(path))
 
 
 def parse_lock(raw: bytes, path: str) -> Lock:
@@ -467,17 +550,24 @@ class _LockReader:
         return value
 
     def number(self, value: Any, where: tuple) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            self.fail(where, "expected a version number (an integer >= 1)")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VERSION:
+            self.fail(where, f"expected a version number (an integer from 1 to {MAX_VERSION})")
             return 0
         return value
+
+    def artifact(self, value: Any, where: tuple) -> str:
+        uri = self.text(value, where) or ""
+        problem = artifact_uri_problem(uri) if uri else None
+        if problem is not None:
+            self.fail(where, problem)
+        return uri
 
     def version(self, value: Any, where: tuple) -> LockedVersion | None:
         fields = ("artifact_uri", "run_id", "version")
         if not self.mapping(value, where, required=fields, optional=()):
             return None
         return LockedVersion(version=self.number(value.get("version"), where + ("version",)),
-                             artifact_uri=self.text(value.get("artifact_uri"), where + ("artifact_uri",)) or "",
+                             artifact_uri=self.artifact(value.get("artifact_uri"), where + ("artifact_uri",)),
                              run_id=self.text(value.get("run_id"), where + ("run_id",), nullable=True))
 
     def entry(self, key: str, value: Any, where: tuple) -> LockedModel | None:
@@ -515,9 +605,12 @@ class _LockReader:
                 if locked is not None:
                     previous.append(locked)
         resolved = LockedVersion(version=self.number(value.get("version"), where + ("version",)),
-                                 artifact_uri=self.text(value.get("artifact_uri"), where + ("artifact_uri",)) or "",
+                                 artifact_uri=self.artifact(value.get("artifact_uri"), where + ("artifact_uri",)),
                                  run_id=self.text(value.get("run_id"), where + ("run_id",), nullable=True),
                                  status=self.text(value.get("status"), where + ("status",)) or "")
+        if resolved.status and resolved.status != "READY":  # `mlops lock` never pins a version still registering
+            self.fail(where + ("status",), f"the version is {_shown(resolved.status)}, not READY: a model server "
+                                           "cannot download a version whose registration has not finished")
         registry_name = self.text(value.get("registry_name"), where + ("registry_name",))
         spec_hash = self.text(value.get("spec_hash"), where + ("spec_hash",))
         if len(self.problems) != before:

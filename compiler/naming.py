@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .autoscaling import through_interceptor
+
 
 @dataclass(frozen=True)
 class NameBudget:
@@ -63,3 +65,74 @@ def cluster_resource_name(system: str, env: str | None, key: str, suffix: str = 
     in the name.
     """
     return resource_name(system, f"{env}-{key}" if env else key, suffix)
+
+
+# --- derived names that can collide -------------------------------------------------------------
+#
+# Different spec keys can derive the same object name: a pipeline `fraud-api-drift` and the drift
+# check of endpoint `fraud-api` both make the CronWorkflow `<system>-fraud-api-drift`, and the
+# later one would silently replace the other. `derived_names` lists every object whose name is
+# formed from a spec key, as the backends form it (backends/kubernetes: pipelines.py, monitoring.py,
+# serving.py, node_pools.py); names without a key in them (`<system>-training`, the GPU Operator
+# ConfigMaps, NetworkPolicies) cannot collide. tests/test_name_collisions.py holds this list
+# against what the lowering really produces, so a new object cannot be forgotten here.
+# All namespaced objects of one compile share metadata.namespace, so objects collide per kind;
+# cluster-scoped names also carry the environment, which is one per compile.
+
+MODEL_CACHE_SUFFIX = "-model-cache"
+UNPOOLED_CACHE_GROUP = "default"  # the LocalModelNodeGroup key of cached endpoints without a pool
+
+
+def derived_names(spec) -> list[tuple[str, str, tuple]]:
+    """(kind, name, spec path it is derived from) for every generated object named after a spec key."""
+    system = spec.metadata.name
+    found: list[tuple[str, str, tuple]] = []
+
+    def add(kind: str, key: str, suffix: str, path: tuple) -> None:
+        found.append((kind, resource_name(system, key, suffix), path))
+
+    for key, pool in spec.node_pools.items():
+        add("NodePool", key, "", ("node_pools", key))
+        add("EC2NodeClass", key, "", ("node_pools", key))
+        if pool.sharing.mode != "exclusive":
+            add("NodeOverlay", key, "", ("node_pools", key, "sharing"))
+    for key, pipeline in spec.pipelines.items():
+        add("WorkflowTemplate", key, "", ("pipelines", key))
+        if pipeline.schedules:
+            add("CronWorkflow", key, "", ("pipelines", key))
+    cache_groups: dict[str, tuple] = {}
+    for key, endpoint in spec.serving.items():
+        add("InferenceService", key, "", ("serving", key))
+        if through_interceptor(endpoint, spec.platform.serving_mode):
+            add("HTTPScaledObject", key, "", ("serving", key))
+        if endpoint.model_cache:
+            pool = endpoint.resources.pool
+            cache_groups.setdefault(pool or f"\0{UNPOOLED_CACHE_GROUP}",
+                                    ("node_pools", pool) if pool else ("serving", key, "model_cache"))
+    for group, path in cache_groups.items():
+        add("LocalModelNodeGroup", group.lstrip("\0"), MODEL_CACHE_SUFFIX, path)
+    for key, monitor in spec.monitoring.items():
+        add("PrometheusRule", key, "", ("monitoring", key))
+        add("PodMonitor", key, "", ("monitoring", key))
+        if has_monitor_jobs(monitor):
+            add("CronWorkflow", key, "-monitor", ("monitoring", key))
+        if monitor.drift is not None or monitor.retraining is not None:
+            add("ServiceMonitor", key, "-pushgateway", ("monitoring", key))
+        truth = monitor.ground_truth
+        for part, suffix, present in (("drift", "-drift", monitor.drift is not None),
+                                      ("ground_truth", "-estimate", truth is not None and truth.estimation != "none"),
+                                      ("retraining", "-retrain-gate", monitor.retraining is not None)):
+            if present:
+                add("ConfigMap", key, suffix, ("monitoring", key, part))
+    return found
+
+
+def colliding_names(names: list[tuple[str, str, tuple]]) -> list[tuple[str, str, tuple, tuple]]:
+    """(kind, name, first spec path, second spec path) for each name two spec keys derive alike."""
+    first: dict[tuple[str, str], tuple] = {}
+    collisions = []
+    for kind, name, path in names:
+        earlier = first.setdefault((kind, name), path)
+        if earlier != path:
+            collisions.append((kind, name, earlier, path))
+    return collisions

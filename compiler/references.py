@@ -5,7 +5,7 @@ import difflib
 from collections.abc import Iterable
 
 from .diagnostics import DiagnosticBag
-from .naming import BUDGETS, DAG_TEMPLATE, derived_name, has_monitor_jobs
+from .naming import BUDGETS, DAG_TEMPLATE, colliding_names, derived_name, derived_names, has_monitor_jobs
 from .source_map import SourceMap
 from .spec import Spec
 from .validation import dotted
@@ -65,6 +65,7 @@ def check_references(spec: Spec, source_map: SourceMap, env: str | None = None) 
         ref.check(here + ("alerts", "receiver"), monitor.alerts.receiver, receivers, "alert receiver")
 
     _check_name_budgets(spec, bag, source_map, env)
+    _check_name_collisions(spec, bag, source_map)
     bag.raise_if_any()
 
 
@@ -150,3 +151,11 @@ def _check_name_budgets(spec: Spec, bag: DiagnosticBag, source_map: SourceMap, e
                         hint=f"shorten {key!r} or metadata.name {system!r}"
                              + (f" (or the environment name {env!r})" if env and budget.cluster_scoped else "")
                              + f" by {over} character{'s' * (over > 1)}")
+
+
+def _check_name_collisions(spec: Spec, bag: DiagnosticBag, source_map: SourceMap) -> None:
+    for kind, name, first, second in colliding_names(derived_names(spec)):
+        bag.add(source_map.key(second), f"{dotted(second)}: its {kind} {name!r} has the same name as the {kind} "
+                f"of {dotted(first)} (line {source_map.key(first).line}); one would replace the other in the cluster",
+                second,
+                hint=f"rename one of them (the {kind} name is <metadata.name>-<key><suffix>)")

@@ -35,9 +35,21 @@ class Registry:
     """A tracking/registry URI as used, and how to name it in messages."""
 
     uri: str
-    shown: str                             # as the user wrote it (before making a SQLite path absolute)
+    shown: str                             # as the user wrote it, credentials masked (compiler/redaction.py)
     position: Position                     # where the spec sets it, or the spec's first line
     sqlite_path: Path | None               # the database file of a sqlite:/// URI
+    user_named: bool = True                # the host comes from --tracking-uri or the environment, not the spec
+
+
+# Schemes `mlops lock` reads a registry through: MLflow's REST API (a server, Databricks) or a SQLite file,
+# which `lock` checks and opens read-only. Other databases (PostgreSQL, MySQL) would be created or migrated
+# by MLflow on first contact: put an MLflow server in front of them.
+SUPPORTED_SCHEMES = ("sqlite", "http", "https", "databricks")
+# What MLflow sends to a tracking server from the environment (mlflow/environment_variables.py).
+CREDENTIAL_VARIABLES = ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD",
+                        "MLFLOW_TRACKING_CLIENT_CERT_PATH", "MLFLOW_TRACKING_AWS_SIGV4", "MLFLOW_TRACKING_AUTH")
+# Tables every MLflow database has (mlflow/store/db/utils.py _all_tables_exist, the registry's tables).
+MLFLOW_TABLES = ("alembic_version", "experiments", "runs", "registered_models", "model_versions")
 
 
 def registry_for(checked: "CheckedSpec", override: str | None = None) -> Registry:
@@ -46,18 +58,41 @@ def registry_for(checked: "CheckedSpec", override: str | None = None) -> Registr
     A relative SQLite path in the spec is relative to the spec file; on the command line, to the
     working directory (as any path argument is).
     """
+    from .redaction import redact
+
     source_map = checked.source_map
     written = ("platform", "mlflow", "tracking_uri")
     position = source_map.value(written) if source_map.has(written) else Position(checked.path, 1, 1)
+    mlflow_settings = checked.spec.platform.mlflow
     if override is not None:
-        shown, base = override, Path.cwd()
+        uri, base, user_named = override, Path.cwd(), True
     else:
-        shown, base = checked.spec.platform.mlflow.resolved_tracking_uri(), Path(checked.path).resolve().parent
-    if not shown.strip():
+        uri, base = mlflow_settings.resolved_tracking_uri(), Path(checked.path).resolve().parent
+        user_named = mlflow_settings.variable() is not None or _same_server(uri, os.environ.get("MLFLOW_TRACKING_URI"))
+    if not uri.strip():
         raise SpecError(Diagnostic(position, "platform.mlflow.tracking_uri is empty (an unset ${VAR} without a "
                                    "default?); set it, MLFLOW_TRACKING_URI or --tracking-uri"))
-    uri, sqlite_path = _absolute_sqlite(shown, base)
-    return Registry(uri, shown, position, sqlite_path)
+    scheme = uri.split(":", 1)[0].split("+", 1)[0].lower() if ":" in uri else ""
+    if scheme not in SUPPORTED_SCHEMES or any(c.isspace() or ord(c) < 32 for c in uri):
+        raise SpecError(Diagnostic(position, f"platform.mlflow.tracking_uri: {redact(uri)!r} is not a registry URI "
+                                   f"mlops reads; use one of the schemes {', '.join(SUPPORTED_SCHEMES)}, e.g. "
+                                   "sqlite:///mlruns.db or https://mlflow.example.com",
+                                   ("platform", "mlflow", "tracking_uri")))
+    absolute, sqlite_path = _absolute_sqlite(uri, base)
+    return Registry(absolute, redact(uri), position, sqlite_path, user_named)
+
+
+def _same_server(uri: str, other: str | None) -> bool:
+    """True when both URIs name one server (scheme, host and port): the user named it in MLFLOW_TRACKING_URI."""
+    from urllib.parse import urlsplit
+
+    if not other:
+        return False
+    try:
+        one, two = urlsplit(uri), urlsplit(other)
+        return (one.scheme, one.hostname, one.port) == (two.scheme, two.hostname, two.port) and bool(one.hostname)
+    except ValueError:
+        return False
 
 
 def _absolute_sqlite(uri: str, base: Path) -> tuple[str, Path | None]:
@@ -73,13 +108,36 @@ def _absolute_sqlite(uri: str, base: Path) -> tuple[str, Path | None]:
     return "sqlite:///" + str(path) + (f"?{query}" if query else ""), path
 
 
-def _client(registry: Registry):
+def _read_only_uri(path: Path) -> str:
+    """SQLAlchemy's URI for SQLite's read-only mode: MLflow can then create and migrate nothing."""
+    return f"sqlite:///file:{_quoted(path)}?mode=ro&uri=true"
+
+
+def _client(registry: Registry, *, read_only: bool = True):
     _quiet_mlflow()
+    withheld = _withhold_credentials(registry)
     from mlflow import MlflowClient
 
     for name in ("mlflow", "alembic"):  # after the import: mlflow sets its own level when imported
         logging.getLogger(name).setLevel(logging.WARNING)
-    return MlflowClient(tracking_uri=registry.uri, registry_uri=registry.uri)
+    uri = _read_only_uri(registry.sqlite_path) if read_only and registry.sqlite_path is not None else registry.uri
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    client._mlops_withheld = withheld  # for the message of a refused request
+    return client
+
+
+def _withhold_credentials(registry: Registry) -> list[str]:
+    """Remove MLflow's credential variables when the spec, not the user, chose the server; returns their names.
+
+    A pull request can set platform.mlflow.tracking_uri: with MLFLOW_TRACKING_TOKEN in CI's environment,
+    MLflow would send the token to whatever host it names.
+    """
+    if registry.user_named:
+        return []
+    withheld = [name for name in CREDENTIAL_VARIABLES if name in os.environ]
+    for name in withheld:
+        del os.environ[name]
+    return withheld
 
 
 def _quiet_mlflow() -> None:
@@ -89,13 +147,82 @@ def _quiet_mlflow() -> None:
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
 
 
-def _first_line(error: BaseException) -> str:
-    text = getattr(error, "message", None) or str(error) or type(error).__name__
-    refused = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text)
-    if "Max retries exceeded" in text or refused:  # requests' wording buries the cause at the end
+def _first_line(error: BaseException, registry: Registry | None = None, client=None) -> str:
+    """What went wrong, in words: DNS, refused connection, TLS, HTTP 401/403, not an MLflow server, ...
+
+    Credentials are masked, whatever the libraries put in their messages.
+    """
+    from .redaction import redact
+
+    return redact(_failure(error, registry, client))
+
+
+def _failure(error: BaseException, registry: Registry | None, client) -> str:
+    import socket
+    import ssl
+
+    chain, seen = [], set()
+    pending: list[object] = [error]
+    while pending:  # the exception, its causes and contexts, and the `reason` requests/urllib3 wrap
+        item = pending.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        chain.append(item)
+        pending += [item.__cause__, item.__context__, getattr(item, "reason", None)]
+        pending += [arg for arg in getattr(item, "args", ()) if isinstance(arg, BaseException)]
+    text = " ".join(str(getattr(e, "message", None) or e) for e in chain)
+    host = _host(registry)
+    if any(isinstance(e, socket.gaierror) for e in chain) or "NameResolutionError" in text or \
+            "Name or service not known" in text or "nodename nor servname" in text:
+        return f"cannot resolve the host name {host} (DNS)"
+    if any(isinstance(e, ssl.SSLError) for e in chain) or "SSLError" in text or "CERTIFICATE_VERIFY_FAILED" in text:
+        detail = re.search(r"\[SSL: [A-Z_]+\][^'\")]*|certificate verify failed[^'\")]*|wrong version number", text)
+        reason = detail[0].strip() if detail else "TLS error"
+        return f"TLS handshake with {host} failed ({reason}): is it an https server?"
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "Connection refused" in text:
+        return f"cannot connect to {host}: connection refused (nothing listens there)"
+    if any(isinstance(e, (TimeoutError, socket.timeout)) for e in chain) or "timed out" in text.lower():
+        return f"cannot connect to {host}: timed out"
+    status = re.search(r"error code (\d{3})|status code (\d{3})|HTTP (\d{3})", text)
+    code = next((g for g in status.groups() if g), None) if status else None
+    # A JSON error body becomes MLflow's RestException, which keeps its error_code but not the HTTP status.
+    code = code or next((_AUTH_ERRORS[c] for c in map(_error_code, chain) if c in _AUTH_ERRORS), None)
+    if code in ("401", "403"):
+        withheld = getattr(client, "_mlops_withheld", None) or []
+        why = (f"; {', '.join(withheld)} were not sent, because platform.mlflow.tracking_uri in the spec chose this "
+               "server: pass --tracking-uri or set MLFLOW_TRACKING_URI to send them") if withheld else ""
+        word = "unauthorized" if code == "401" else "forbidden"
+        return f"the server at {host} refused the request (HTTP {code}: {word}){why}"
+    if code is not None or "JSONDecodeError" in text or "Expecting value" in text or "<html" in text.lower():
+        answer = f"HTTP {code}" if code else "a response that is not MLflow's JSON"
+        return f"the server at {host} does not answer as an MLflow tracking server ({answer} to its REST API)"
+    if "Detected out-of-date database schema" in text:
+        return "the database was written by another MLflow version; upgrade a copy with `mlflow db upgrade` (a check " \
+               "does not migrate it)"
+    if "readonly database" in text or "attempt to write" in text:
+        return "MLflow tried to change the database, which `mlops lock` opens read-only (is it an MLflow database?)"
+    if "Max retries exceeded" in text or re.search(r"\[Errno -?\d+\]", text):
+        refused = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text)
         return f"cannot connect ({refused[1].strip() if refused else 'connection failed'})"
-    line = text.strip().splitlines()[0]
+    first = str(getattr(error, "message", None) or error or type(error).__name__).strip().splitlines() or [""]
+    line = first[0] or type(error).__name__
     return line if len(line) <= 300 else line[:297] + "..."
+
+
+_AUTH_ERRORS = {"UNAUTHENTICATED": "401", "PERMISSION_DENIED": "403"}  # mlflow/protos/databricks.proto
+
+
+def _host(registry: Registry | None) -> str:
+    from urllib.parse import urlsplit
+
+    if registry is None:
+        return "the registry"
+    try:
+        parts = urlsplit(registry.uri)
+        return f"{parts.hostname}:{parts.port}" if parts.port else (parts.hostname or registry.shown)
+    except ValueError:
+        return registry.shown
 
 
 def _error_code(error: BaseException) -> str | None:
@@ -112,16 +239,56 @@ def _unreachable(registry: Registry, models: list[str], why: str) -> SpecError:
              "registry run `mlops registry seed SPEC`"))
 
 
+def _check_database(registry: Registry, models: list[str]) -> None:
+    """Before MLflow opens a SQLite file: it exists and holds MLflow's tables (else MLflow would create them)."""
+    import sqlite3
+
+    from .input_files import kind_of
+
+    path = registry.sqlite_path
+    if path is None:
+        return
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise _unreachable(registry, models, f"the database file {path} does not exist (MLflow would create an "
+                                             "empty registry there)") from None
+    except OSError as error:
+        raise _unreachable(registry, models, f"cannot read {path}: {error.strerror or error}") from None
+    import stat
+
+    if not stat.S_ISREG(mode):
+        raise _unreachable(registry, models, f"{path} is {kind_of(mode)}, not a SQLite database file")
+    try:
+        connection = sqlite3.connect(f"file:{_quoted(path)}?mode=ro", uri=True)
+        try:
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            connection.close()
+    except sqlite3.Error as error:
+        raise _unreachable(registry, models, f"{path} is not a SQLite database ({error})") from None
+    missing = [table for table in MLFLOW_TABLES if table not in tables]
+    if missing:
+        raise _unreachable(registry, models, f"{path} is a SQLite database but not an MLflow registry (it has no "
+                                             f"{', '.join(missing)} table{'s' if len(missing) > 1 else ''}); "
+                                             "`mlops lock` reads a registry and never creates one")
+
+
+def _quoted(path: Path) -> str:
+    from urllib.parse import quote
+
+    return quote(str(path))
+
+
 def _connect(registry: Registry, models: list[str]):
-    """A client that has answered once: a missing SQLite file or a dead server is one clear error."""
-    if registry.sqlite_path is not None and not registry.sqlite_path.is_file():
-        raise _unreachable(registry, models, f"the database file {registry.sqlite_path} does not exist "
-                                             "(MLflow would create an empty registry there)")
+    """A read-only client that has answered once: a missing or foreign database, a dead server is one clear error."""
+    _check_database(registry, models)
+    client = None
     try:
         client = _client(registry)
         client.search_registered_models(max_results=1)
     except Exception as error:  # any failure to answer: connection refused, DNS, bad schema, not a registry
-        raise _unreachable(registry, models, _first_line(error)) from None
+        raise _unreachable(registry, models, _first_line(error, registry, client)) from None
     return client
 
 
@@ -142,7 +309,8 @@ def resolve_lock(checked: "CheckedSpec", registry: Registry, lock_path: str) -> 
         except Exception as error:  # the registry failed mid-way: say which model and why
             problems.append(Diagnostic(requirement.position, f"models.{key}: the registry at {registry.shown} "
                                        f"failed while resolving {requirement.describe()} of "
-                                       f"'{requirement.registry_name}': {_first_line(error)}", ("models", key)))
+                                       f"'{requirement.registry_name}': {_first_line(error, registry, client)}",
+                                       ("models", key)))
     if problems:
         raise SpecError(problems)
     return Lock(lock_path, models)
@@ -185,12 +353,13 @@ def _resolve_model(client, registry: Registry, requirement: ModelRequirement) ->
         raise _ModelProblem(requirement.position, f"version {number} of registered model '{name}' is "
                             f"{version.status}, not READY{detail}",
                             "wait until its registration finishes, or choose a READY version")
-    resolved = LockedVersion(version=number, artifact_uri=client.get_model_version_download_uri(name, str(number)),
+    resolved = LockedVersion(version=number, artifact_uri=_download_uri(client, requirement, number),
                              run_id=version.run_id or None, status=version.status)
     lineage, sources = _lineage(client, version, requirement)
     return LockedModel(key=requirement.key, registry_name=name, alias=requirement.alias,
                        requested_version=requirement.version, resolved=resolved, lineage=lineage,
-                       lineage_source=sources, previous=_previous(client, name, number, requirement.keep_previous),
+                       lineage_source=sources,
+                       previous=_previous(client, requirement, number, requirement.keep_previous),
                        spec_hash=requirement.spec_hash)
 
 
@@ -230,16 +399,32 @@ def _versions(client, name: str):
             return
 
 
-def _previous(client, name: str, number: int, keep: int) -> tuple[LockedVersion, ...]:
+def _download_uri(client, requirement: ModelRequirement, number: int) -> str:
+    """Where serving downloads a version from, refused as the lock reader would refuse it (no lock it cannot read)."""
+    from .lock import artifact_uri_problem
+    from .redaction import redact
+
+    uri = client.get_model_version_download_uri(requirement.registry_name, str(number))
+    problem = artifact_uri_problem(uri)
+    if problem is not None:
+        raise _ModelProblem(requirement.position, f"version {number} of registered model "
+                            f"'{requirement.registry_name}' is stored at {redact(uri)!r}: {problem}",
+                            "register the model with its artifacts in object storage (s3://, gs://, ...) or serve "
+                            "the artifact store directly (MLflow's proxied mlflow-artifacts: URIs are not downloadable "
+                            "by KServe)")
+    return uri
+
+
+def _previous(client, requirement: ModelRequirement, number: int, keep: int) -> tuple[LockedVersion, ...]:
     """Up to `keep` READY versions older than `number`, newest first: what a rollback can deploy."""
     previous: list[LockedVersion] = []
     if keep <= 0:
         return ()
-    for version in _versions(client, name):
+    for version in _versions(client, requirement.registry_name):
         if int(version.version) >= number or version.status != "READY":
             continue
         previous.append(LockedVersion(version=int(version.version),
-                                      artifact_uri=client.get_model_version_download_uri(name, str(version.version)),
+                                      artifact_uri=_download_uri(client, requirement, int(version.version)),
                                       run_id=version.run_id or None, status=version.status))
         if len(previous) == keep:
             break
@@ -291,11 +476,12 @@ def seed_registry(checked: "CheckedSpec", registry: Registry) -> list[str]:
     requirements = lock_requirements(checked)
     if registry.sqlite_path is not None:
         registry.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    client = None
     try:
-        client = _client(registry)
+        client = _client(registry, read_only=False)  # seeding writes: the one command that may
         client.search_registered_models(max_results=1)
     except Exception as error:
-        raise _unreachable(registry, list(requirements), _first_line(error)) from None
+        raise _unreachable(registry, list(requirements), _first_line(error, registry, client)) from None
     from mlflow.exceptions import MlflowException
 
     problems, report, todo = [], [], []

@@ -10,8 +10,9 @@
   ScaledObject KServe's KEDA path creates is named `<isvc>-predictor` and KEDA names its HPA
   `keda-hpa-<that>`, also at most 63 (kedacore/keda v2.20.2 apis/keda/v1alpha1/scaledobject_webhook.go
   verifyName).
-- Durations and numbers the API cannot hold: a startup budget past the probe's 32-bit failureThreshold
-  (or the HTTP add-on's Go duration), targets that are not finite 32-bit integers.
+- Numbers the API cannot hold: targets above a 32-bit integer. (Durations are capped where they are
+  parsed, at Go's time.Duration, 292 years: within the startup probe's 32-bit failureThreshold of
+  10 s periods, 680 years, and what the HTTP add-on's conditionWait holds.)
 - Ports: Knative's queue-proxy owns some ports (knative/serving knative-v1.23.0
   pkg/apis/serving/k8s_validation.go validateContainerPortBasic, reservedPorts), and KServe's
   torchserve runtime takes its port from the model archive (`compiler.kserve_runtimes`).
@@ -32,17 +33,6 @@ KNATIVE_RESERVED_PORTS = frozenset({8008, 8012, 8013, 8022, 9090, 9091})
 #: The canary predictor's name in standard mode (its Deployment is `<isvc>-canary-predictor`).
 CANARY_NAME = "canary"
 LABEL_VALUE_LIMIT = 63
-
-
-#: The startup probe's period in seconds (the serving lowering uses it): its failureThreshold is an int32.
-STARTUP_PERIOD = 10
-PROBE_LIMIT = (2**31 - 1) * STARTUP_PERIOD
-#: The HTTP add-on's conditionWait is a Go time.Duration: int64 nanoseconds.
-GO_DURATION_LIMIT = (2**63 - 1) // 10**9
-
-
-def _startup_limit(scaler: str) -> int:
-    return GO_DURATION_LIMIT if scaler == "keda-http" else PROBE_LIMIT
 
 
 def canary_label(isvc: str) -> str:
@@ -70,14 +60,6 @@ def check_serving(spec: Spec, source_map: SourceMap) -> None:
         for refusal in refusals(endpoint, mode):
             path = here + refusal.field
             bag.add(source_map.value(path), f"{dotted(here)}: {refusal.message}", path, refusal.hint)
-        startup_path = here + ("startup_timeout",)
-        limit = _startup_limit(scaler_for(endpoint, mode))
-        if not endpoint.startup_timeout.seconds <= limit:
-            bag.add(source_map.value(startup_path), f"{dotted(startup_path)}: {endpoint.startup_timeout} is longer "
-                    f"than the API accepts ({limit / 86400 / 365:.0f} years: "
-                    + ("the HTTP add-on's wait is a Go duration" if limit == GO_DURATION_LIMIT else
-                       f"the startup probe's failureThreshold is a 32-bit integer of {STARTUP_PERIOD}s periods")
-                    + ")", startup_path, hint="write the time a model load may really take, e.g. 10m")
         model = spec.models.get(endpoint.model)
         port_path = here + ("port",)
         if mode == "knative" and endpoint.port in KNATIVE_RESERVED_PORTS:

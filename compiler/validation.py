@@ -43,7 +43,7 @@ def _diagnostic(item: dict, source_map: SourceMap, data: dict) -> Diagnostic:
     value = _value_at(data, loc)
     if loc and loc[-1] == "[key]":
         loc = loc[:-1]
-        return Diagnostic(source_map.key(loc), _message(item, value), loc)
+        return Diagnostic(source_map.key(loc), f"{dotted(loc)}: {_message(item, value)}", loc)
     if kind == "extra_forbidden":
         parent = model_at(Spec, loc[:-1])
         valid = keys_of(parent) if parent else []

@@ -44,7 +44,8 @@ def test_layout_and_kustomization_lists_every_manifest(tmp_path: Path) -> None:
     kustomization = (manifests / "kustomization.yaml").read_text()
     for name in files:
         assert f"  - {name}\n" in kustomization
-    assert not list(tmp_path.glob("prod/.staging-*")), "the staging directory was left behind"
+    assert not list(tmp_path.glob(".prod.staging-*")) and not list(tmp_path.glob("prod/.staging-*")), \
+        "the staging directory was left behind"
 
 
 def test_second_compile_is_byte_identical_and_replaces_stale_files(tmp_path: Path) -> None:

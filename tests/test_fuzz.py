@@ -348,3 +348,41 @@ def test_unmutated_bases_are_accepted(capsys, schema_validator):
     for base in BASES:
         codes = run_commands(to_yaml(base).encode("utf-8"), capsys, schema_validator)
         assert codes.get("validate") == 0 and codes.get("compile", 0) == 0, codes
+
+
+# --------------------------------------------------------------------------------------------
+# 3. The whole pipeline (fuzz/targets.py, the atheris harnesses' targets): lint, lowering, the Pulumi
+#    program and a plan against the example, for mutated specs and locks
+
+
+@fuzz_settings(15, seconds=30)
+@given(case=mutated_specs())
+def test_pipeline_survives_mutated_specs(case):
+    from fuzz.targets import spec_pipeline
+
+    text, _ = case
+    spec_pipeline(text.encode("utf-8"))
+
+
+LOCK_TEXT = (REPO / "mlops.lock.example").read_text()
+LOCK_DAMAGE = st.sampled_from([
+    "artifact_uri: /etc/passwd", "artifact_uri: ftp://x/y", "artifact_uri: https://u:p@h/m", "status: FAILED_REGISTRATION",
+    "version: 0", "version: 99999999999999", "version: .inf", "version: !!int x", "run_id: [1]", "<<: {a: 1}",
+    "lock_version: 2", "models: []", "previous: {}", "lineage: null", 'artifact_uri: "s3://b/m?sig=1"', "? [a]: b",
+    "requested: {alias: a, version: 1}", "artifact_uri: \"\\ud800\"",
+])
+
+
+@fuzz_settings(40, seconds=10)
+@given(edits=st.lists(st.tuples(st.integers(min_value=0, max_value=60), LOCK_DAMAGE), max_size=3),
+       cut=st.integers(min_value=0, max_value=len(LOCK_TEXT)))
+def test_lock_reading_survives_damage(edits, cut):
+    from fuzz.targets import lock_file
+
+    lines = LOCK_TEXT.splitlines()
+    for at, damage in edits:
+        index = at % len(lines)
+        indent = len(lines[index]) - len(lines[index].lstrip())
+        lines[index] = " " * indent + damage
+    text = "\n".join(lines) + "\n"
+    lock_file(text[:cut].encode() if cut < 200 else text.encode())

@@ -221,8 +221,9 @@ def test_the_plan_of_a_hostile_spec_and_ref(tmp_path, capsys) -> None:
     git("-c", "user.email=t@e", "-c", "user.name=t", "commit", "-q", "-m", "base")
     ref = "x<img/src=evil.example>`@octocat|#1$'&\""
     git("tag", ref)
-    hostile_env = ("\n        env:\n          'A<img src=x>`@octocat|#1\\u202e': '</details><img src=//evil.example>'\n"
-                   "          '```\\r\\n<script>x</script>': ':shipit: https://evil.example @acme/team'\n")
+    # Env names are validated as C identifiers now (issue 14, item 11): the attacks ride in the values.
+    hostile_env = ("\n        env:\n          HOSTILE_A: 'A<img src=x>`@octocat|#1\\u202e</details><img src=//evil.example>'\n"
+                   "          HOSTILE_B: '```\\r\\n<script>x</script> :shipit: https://evil.example @acme/team'\n")
     changed = text.replace("        resources: {cpu: 1, memory: 1Gi}",
                            "        resources: {cpu: 1, memory: 1Gi}" + hostile_env.replace("\\u202e", "\u202e"))
     changed = changed.replace('schedule: "0 3 * * 0"', 'schedule: "0 4 * * 0"')

@@ -33,7 +33,7 @@ def storage_uris(node) -> list[str]:
 
 
 def test_inference_service_carries_the_locked_artifact_uri_and_lineage(tmp_path, capsys):
-    assert main(["compile", str(EXAMPLE), "--env", "prod", "-o", str(tmp_path), "--frozen"]) == 0
+    assert main(["compile", str(EXAMPLE), "--env", "prod", "-o", str(tmp_path)]) == 0  # --frozen: file: URIs
     assert "warning" not in capsys.readouterr().err
     lock = read_lock(EXAMPLE)
     fraud = lock.entry("fraud-xgb")

@@ -21,7 +21,7 @@ def test_readme_documents_every_command_and_both_setup_commands():
     readme = (REPO / "README.md").read_text()
     for command in COMMANDS:
         assert f"`mlops {command}" in readme, command
-    assert ".venv/bin/mlops compile mlops.yaml.example" in readme
+    assert ".venv/bin/mlops compile build/demo/mlops.yaml.example" in readme
     assert ".venv/bin/python -m pytest" in readme
 
 

@@ -238,15 +238,13 @@ REFUSED = {
     "knative-memory-over-100-mib": (spec("{model: m, runtime: serve, autoscale: {metric: memory, target: 70}, "
                                          "resources: {memory: 4Gi}}", mode="knative"), "2868 MiB"),
     "infinite-target": (spec("{model: m, runtime: serve, autoscale: {metric: rps, target: .inf}}"),
-                        "is not a number a scaler can hold"),
+                        "expected a finite number, got .inf"),
     "nan-target": (spec("{model: m, runtime: serve, autoscale: {metric: concurrency, target: .nan}}"),
-                   "is not a number a scaler can hold"),
+                   "expected a finite number, got .nan"),
     "huge-target": (spec("{model: m, runtime: serve, autoscale: {metric: rps, target: 1e12}}"),
                     "integer targets hold"),
-    "startup-past-the-probe": (spec("{model: m, runtime: serve, startup_timeout: 999999d}"),
-                               "32-bit integer of 10s periods"),
     "startup-past-go-duration": (spec("{model: m, runtime: serve, startup_timeout: 200000d, "
-                                      "autoscale: {metric: rps, target: 5}}"), "Go duration"),
+                                      "autoscale: {metric: rps, target: 5}}"), "longest duration Go's time.Duration"),
     "knative-reserved-port": (spec("{model: m, runtime: serve, port: 8012}", mode="knative"), "queue-proxy"),
     "torchserve-port": (spec("{model: m, runtime: serve, port: 9000}", model_format="pytorch"),
                         "config.properties"),

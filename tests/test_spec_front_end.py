@@ -116,11 +116,14 @@ def test_dag_without_cycle_passes_and_diamond_is_fine():
 
 
 def test_env_expansion_in_tracking_uri(monkeypatch):
-    raw = BASE + b"platform:\n  mlflow: {tracking_uri: '${MY_URI:-sqlite:///x.db}'}\n"
+    raw = BASE + b"platform:\n  mlflow: {tracking_uri: '${MLOPS_URI:-sqlite:///x.db}'}\n"
     spec = check_bytes(raw, "s.yaml").spec
     assert spec.platform.mlflow.resolved_tracking_uri() == "sqlite:///x.db"
-    monkeypatch.setenv("MY_URI", "http://127.0.0.1:5000")
+    monkeypatch.setenv("MLOPS_URI", "http://127.0.0.1:5000")
     assert spec.platform.mlflow.resolved_tracking_uri() == "http://127.0.0.1:5000"
+    # Only MLFLOW_TRACKING_URI and MLOPS_* expand (docs/lock.md): any other variable is refused where it is written.
+    with pytest.raises(SpecError, match=r"s.yaml:15:26: error: .*\$\{MY_URI\} is not expanded"):
+        check_bytes(BASE + b"platform:\n  mlflow: {tracking_uri: '${MY_URI:-sqlite:///x.db}'}\n", "s.yaml")
 
 
 def test_committed_schema_is_current():

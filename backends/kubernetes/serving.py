@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from compiler.autoscaling import knative_memory_target_mib, scaler_for
 from compiler.kserve_runtimes import DEFAULT_HTTP_PORT, FORMATS
-from compiler.serving_checks import CANARY_NAME, STARTUP_PERIOD
+from compiler.serving_checks import CANARY_NAME
 from compiler.spec.serving import Endpoint
 from compiler.spec.units import Quantity
 
@@ -49,6 +49,9 @@ API_VERSION = "serving.kserve.io/v1beta1"
 CACHE_API_VERSION = "serving.kserve.io/v1alpha1"
 HTTP_SCALER_API_VERSION = "http.keda.sh/v1alpha1"
 PORT_NAME = "http1"
+#: The startup probe's period in seconds; its failureThreshold is startup_timeout over it (an int32 holds
+#: every duration the spec accepts, see compiler/serving_checks.py).
+STARTUP_PERIOD = 10
 CONTAINER_NAME = "kserve-container"  # KServe's name for the model server container
 DEFAULT_MODEL_SIZE = Quantity.parse("1Gi")
 DEPLOYMENT_MODE = {"standard": "Standard", "knative": "Knative"}

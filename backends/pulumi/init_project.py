@@ -12,10 +12,12 @@ Nothing here imports pulumi: scaffolding needs only the spec.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compiler.build_output import refuse_symlink_out_of
 from compiler.yaml_emitter import quoted
 
 from .emitted import pulumi_yaml, python_literal
@@ -105,7 +107,8 @@ def scaffold(spec_path: str | Path, *, force: bool = False) -> Scaffold:
     result = Scaffold(spec_path.parent, skipped=skipped)
     for name, text in files.items():
         target = spec_path.parent / name
-        if target.exists() and not force:
+        refuse_symlink_out_of(target, spec_path.parent)  # a committed (or dangling) link must not be written through
+        if os.path.lexists(target) and not force:
             result.kept.append(name)
             continue
         target.write_text(text, encoding="utf-8")

@@ -6,15 +6,14 @@ Output for environment ENV (or `base` without --env) goes to DIR/ENV/:
     pulumi/                (--backend pulumi or all) a Pulumi program declaring the same objects
 
 Each backend is an emitter: a function (checked spec, lock, staging dir) -> the top-level folders it
-wrote. Everything is written into a staging directory next to the target and each folder is then
-renamed into place, so a failed compile leaves the previous build untouched.
+wrote. The whole of DIR/ENV is built in a staging directory beside it and put in place in one step,
+under a lock (compiler/build_output.py): a failed, killed or concurrent compile leaves the previous
+build whole.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -75,37 +74,72 @@ def read_lock_for(spec_path: str):
 
 
 def run(args) -> int:
+    from .. import build_output
     from ..checked_spec import check_file
-    from ..diagnostics import UsageError
+    from ..diagnostics import SpecError, UsageError
 
     checked = check_file(args.spec, args.env)
     lock = _usable_lock(checked, read_lock_for(args.spec), frozen=args.frozen)
     _check_contracts(checked, frozen=args.frozen)
     names = list(BACKENDS) if args.backend == "all" else [args.backend]
-    target = Path(args.output) / (args.env or "base")
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target))
-    except OSError as error:
-        raise UsageError(f"{target}: cannot create the output directory: {error.strerror or error}") from None
-    try:
-        from backends.kubernetes import lower_files
+    target = build_output.output_target(args.output, args.env)
+    from backends.kubernetes import lower_files
 
-        files = lower_files(checked, lock)  # lowered once: every backend declares the same objects
-        written: list[str] = []
-        for name in names:
-            written += EMITTERS[name](checked, lock, staging, files=files)
-        _swap_into_place(staging, target, written)
+    files = lower_files(checked, lock)  # lowered once: every backend declares the same objects
+    collisions = duplicate_objects(checked, files)
+    if collisions:
+        raise SpecError(collisions)
+    warning = None
+    try:
+        with build_output.locked(target):
+            build_output.recover(target)
+            staging = build_output.new_staging(target)
+            try:
+                written: list[str] = []
+                for name in names:
+                    written += EMITTERS[name](checked, lock, staging, files=files)
+                build_output.carry_over(target, staging, written)
+                warning = build_output.publish(staging, target)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)  # gone already unless the compile failed
     except OSError as error:
         raise UsageError(f"{target}: cannot write: {error.strerror or error}") from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     from ..escaping import terminal
 
+    if warning:
+        print(terminal.text(warning), file=sys.stderr)
     print(f"{terminal.path(args.spec)}: compiled {checked.env or 'base'} ({', '.join(names)}) -> "
           + terminal.text(", ".join(str(target / folder) for folder in written if (target / folder).exists())),
           file=sys.stderr)
     return 0
+
+
+def duplicate_objects(checked, files: dict[str, list[dict]]) -> list:
+    """An error for every object whose kind, namespace and name another object of the build already has.
+
+    Validation refuses the names spec keys derive alike (compiler/naming.py); this is the last check, on
+    what was really lowered, so nothing is ever silently replaced in the cluster.
+    """
+    from backends.kubernetes.labels import SPEC_PATH
+
+    from ..diagnostics import Diagnostic
+
+    seen: dict[tuple, str] = {}
+    problems = []
+    for path, objects in files.items():
+        if not path.startswith("manifests/"):
+            continue  # rollback manifests replace the live ones on purpose
+        for item in objects:
+            meta = item.get("metadata", {})
+            key = (item.get("apiVersion"), item.get("kind"), meta.get("namespace"), meta.get("name"))
+            written = meta.get("annotations", {}).get(SPEC_PATH, "")
+            if key in seen:
+                position = checked.source_map.key(tuple(p for p in written.split(".") if p))
+                problems.append(Diagnostic(position, f"{written}: generates {key[1]} {key[3]!r}, which "
+                                           f"{seen[key] or 'another part of the spec'} generates too; rename one"))
+            else:
+                seen[key] = written
+    return problems
 
 
 def _usable_lock(checked, lock, *, frozen: bool):
@@ -114,7 +148,7 @@ def _usable_lock(checked, lock, *, frozen: bool):
     from ..diagnostics import SpecError
 
     if frozen:
-        problems = lock_module.check_frozen(checked, lock)
+        problems = lock_module.check_frozen(checked, lock) or lock_module.check_deployable(checked, lock)
         if problems:
             raise SpecError(problems)
         return lock
@@ -131,13 +165,3 @@ def _check_contracts(checked, *, frozen: bool) -> None:
     for warning in read_contracts(checked, frozen=frozen)[1]:
         print(warning, file=sys.stderr)
 
-
-def _swap_into_place(staging: Path, target: Path, folders: list[str]) -> None:
-    """Replace each folder of `target` by its staged copy; a folder the emitter did not produce is removed."""
-    for folder in folders:
-        new, old = staging / folder, target / folder
-        retired = staging / f".old-{folder}"
-        if old.exists():
-            os.replace(old, retired)
-        if new.exists():
-            os.replace(new, old)

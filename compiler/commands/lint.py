@@ -81,7 +81,13 @@ def run(args) -> int:
         found, linted = lint_spec(path, args.env, args.all_envs, select, ignore)
         findings += found
     findings.sort()
-    sys.stdout.write(render(findings, args.format, linted))
+    if args.format in ("text", "github"):  # for people and annotations; json and sarif stay complete
+        from ..diagnostics import MAX_SHOWN, more_line
+
+        rest = more_line(len(findings), "findings")
+        sys.stdout.write(render(findings[:MAX_SHOWN], args.format, linted) + (rest + "\n" if rest else ""))
+    else:
+        sys.stdout.write(render(findings, args.format, linted))
     if args.format == "text":
         print(_summary(findings), file=sys.stderr)
     return 1 if fails(findings, args.fail_on) else 0

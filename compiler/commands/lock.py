@@ -61,13 +61,11 @@ def _check(checked, fresh, lock_path) -> int:
 
     from ..diagnostics import Diagnostic
     from ..escaping import terminal
-    from ..lock import describe_changes, lock_requirements, parse_lock, stale_reasons, write_lock_text
+    from ..lock import describe_changes, lock_requirements, parse_lock, read_lock_bytes, stale_reasons, write_lock_text
 
     requirements = lock_requirements(checked)
-    try:
-        old_text = lock_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        old_text = None
+    old_raw = read_lock_bytes(lock_path)
+    old_text = None if old_raw is None else old_raw.decode("utf-8", errors="replace")
     new_text = write_lock_text(fresh)
     if old_text == new_text:
         print(f"{terminal.path(lock_path)}: up to date ({len(fresh.models)} models)", file=sys.stderr)
@@ -79,7 +77,7 @@ def _check(checked, fresh, lock_path) -> int:
                                    hint=f"run `mlops lock {checked.path}` and commit {lock_path.name}"))
         old = None
     else:
-        old = parse_lock(old_text.encode("utf-8"), str(lock_path))
+        old = parse_lock(old_raw, str(lock_path))
     for key in sorted(set(fresh.models) | set(old.models if old else ())):
         if old is None:
             break

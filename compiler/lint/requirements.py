@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..diagnostics import UsageError
 from ..spec import Spec
 from ..validation import dotted
 
@@ -37,7 +38,7 @@ class Requirement:
         return self.spec[2:].strip() if self.spec.startswith("==") and not self.spec.startswith("===") else None
 
 
-def requirements_of(spec: Spec, runtime_name: str, spec_dir: Path) -> list[Requirement]:
+def requirements_of(spec: Spec, runtime_name: str, spec_dir: Path, source_map=None) -> list[Requirement]:
     runtime = spec.runtimes.get(runtime_name)
     if runtime is None:
         return []
@@ -49,17 +50,34 @@ def requirements_of(spec: Spec, runtime_name: str, spec_dir: Path) -> list[Requi
             found.append(Requirement(normalize(match["name"]), (match["spec"] or "").replace(" ", ""), path,
                                      dotted(path)))
     if runtime.lockfile:
-        found.extend(_lockfile(spec_dir / runtime.lockfile, runtime.lockfile, ("runtimes", runtime_name, "lockfile")))
+        path = ("runtimes", runtime_name, "lockfile")
+        found.extend(_lockfile(spec_dir, runtime.lockfile, path, source_map))
     return found
 
 
-def _lockfile(file: Path, shown: str, path: tuple) -> list[Requirement]:
+def _lockfile(spec_dir: Path, shown: str, path: tuple, source_map) -> list[Requirement]:
+    """The requirements of a lockfile inside the spec's directory; absent: none. Anything else is an error there."""
+    from ..diagnostics import Diagnostic, Position, SpecError
+    from ..input_files import TooLarge, read_regular_file, too_large_message
+
+    def refuse(message: str) -> SpecError:
+        position = source_map.value(path) if source_map is not None else Position(str(spec_dir), 1, 1)
+        return SpecError(Diagnostic(position, f"{dotted(path)}: {message}", path,
+                                    hint="name a lock file inside the spec's directory, e.g. requirements/serve.lock"))
+
+    file = spec_dir / shown
+    # A committed symlink must not make lint read a file elsewhere on the machine (/proc/self/environ).
+    if not file.resolve().is_relative_to(spec_dir.resolve()):
+        raise refuse(f"{shown!r} resolves outside the spec's directory ({file.resolve()})")
     try:
-        if not file.is_file() or file.stat().st_size > MAX_LOCKFILE_BYTES:
-            return []
-        lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+        raw = read_regular_file(file, MAX_LOCKFILE_BYTES, expected="a lock file")
+    except TooLarge as error:
+        raise refuse(too_large_message(error, MAX_LOCKFILE_BYTES, shown)) from None
+    except UsageError as error:
+        raise refuse(str(error)) from None
+    if raw is None:
         return []
+    lines = raw.decode("utf-8", errors="replace").splitlines()
     if any(line.strip() == "[[package]]" for line in lines):
         return _toml_lock(lines, shown, path)
     found = []

@@ -151,7 +151,7 @@ class Context:
         if runtime not in self._requirements:
             from .requirements import requirements_of
 
-            self._requirements[runtime] = requirements_of(self.spec, runtime, self.spec_dir)
+            self._requirements[runtime] = requirements_of(self.spec, runtime, self.spec_dir, self.checked.source_map)
         return self._requirements[runtime]
 
     def serving_runtimes(self) -> dict[str, list[str]]:

@@ -1,8 +1,9 @@
 """The two sides of a plan: the spec and its lock at a git revision, in the working tree, or in a file.
 
-Git is asked through its command line (`git show REV:./path`, relative to the directory the spec
-lives in, so the repository is the spec's, wherever `mlops` runs). Nothing here touches the
-network: a revision that is not in the local clone is an error that says how to fetch it.
+Git is asked through its command line (`git cat-file blob REV:path`) in the repository of the work
+tree the spec is in, found with bare repositories not discovered and passed to every later call as
+--git-dir/--work-tree; no program the repository's config names is run (SAFE_CONFIG). Nothing here
+touches the network: a revision that is not in the local clone is an error that says how to fetch it.
 Errors are UsageError (exit 2): an unknown revision, no git, not a repository.
 """
 from __future__ import annotations
@@ -37,12 +38,9 @@ class Revision:
 
 
 def _read_optional(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read: {error.strerror or error}") from None
+    from ..lock import read_lock_bytes
+
+    return read_lock_bytes(path)
 
 
 def working_tree(spec_path: str) -> Revision:
@@ -61,30 +59,84 @@ def spec_file(path: str) -> Revision:
     return Revision(path, read_spec_bytes(path), _read_optional(lock), str(lock))
 
 
-def _git(directory: Path, *args: str) -> subprocess.CompletedProcess:
+# Configuration for every git call. The repository's own config, or one planted beside the spec,
+# must not decide what runs: no embedded bare repository is discovered (a committed directory with
+# HEAD, objects/ and a config saying `core.bare = false` would otherwise be taken for the spec's
+# repository), no fsmonitor, hook, pager, external diff, credential helper or transport runs, and
+# replace refs do not swap the objects read. (`cat-file blob` applies no filters or textconv.)
+SAFE_CONFIG = ("safe.bareRepository=explicit", "core.fsmonitor=false", "core.hooksPath=/dev/null", "core.pager=cat",
+               "diff.external=", "credential.helper=", "core.askPass=", "protocol.allow=never",
+               "core.untrackedCache=false")
+
+
+@dataclass(frozen=True)
+class Repository:
+    """The work tree a spec is committed in: its top level and its git directory, both absolute."""
+
+    top: Path
+    git_dir: Path
+
+    def git(self, *args: str) -> subprocess.CompletedProcess:
+        return _git(["--git-dir", str(self.git_dir), "--work-tree", str(self.top), *args], self.top)
+
+
+def _git(args: list[str], directory: Path) -> subprocess.CompletedProcess:
     git = shutil.which("git")
     if git is None:
         raise UsageError("--base needs git, which is not installed; compare two files with --base-spec FILE")
-    env = dict(os.environ, GIT_PAGER="cat", LC_ALL="C", GIT_TERMINAL_PROMPT="0")
+    env = dict(os.environ, GIT_PAGER="cat", PAGER="cat", LC_ALL="C", GIT_TERMINAL_PROMPT="0",
+               GIT_NO_REPLACE_OBJECTS="1", GIT_OPTIONAL_LOCKS="0")
+    options = [item for setting in SAFE_CONFIG for item in ("-c", setting)]
     try:
-        return subprocess.run([git, "-C", str(directory), *args], capture_output=True, env=env,
-                              timeout=GIT_TIMEOUT_SECONDS, check=False)
+        return subprocess.run([git, "--no-pager", *options, *args], capture_output=True, env=env, cwd=directory,
+                              timeout=GIT_TIMEOUT_SECONDS, check=False, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         raise UsageError(f"git {' '.join(args)} took longer than {GIT_TIMEOUT_SECONDS} s") from None
     except OSError as error:
         raise UsageError(f"cannot run git: {error.strerror or error}") from None
 
 
-def resolve_commit(directory: Path, ref: str) -> str:
-    """The full commit id of `ref` in the repository `directory` is in."""
+def _discover(directory: Path) -> Repository | None:
+    """The work tree `directory` is in, found the safe way, or None (no repository, or a bare one)."""
+    result = _git(["rev-parse", "--show-toplevel", "--absolute-git-dir"], directory)
+    lines = result.stdout.decode(errors="surrogateescape").splitlines()
+    if result.returncode != 0 or len(lines) != 2:
+        return None
+    return Repository(Path(lines[0]).resolve(), Path(lines[1]).resolve())
+
+
+def repository_of(spec: Path) -> tuple[Repository, str]:
+    """The repository holding `spec` and the spec's path in it (POSIX, from the top level).
+
+    A spec inside the work tree mlops runs in must be in that very repository: a nested one there can
+    only have been planted (or be a submodule: run mlops from inside it).
+    """
+    directory = (spec.parent if str(spec.parent) else Path(".")).resolve()
+    # The nearest directory with a `.git` entry holds the work tree. Asking git from the spec's own
+    # directory could find that directory itself as a (planted, bare) repository.
+    holder = next((d for d in (directory, *directory.parents) if (d / ".git").exists()), None)
+    repository = _discover(holder) if holder is not None else None
+    if repository is None:
+        raise UsageError(f"{directory}: not inside a git repository (bare repositories are not read); compare two "
+                         "files with --base-spec FILE")
+    here = _discover(Path.cwd())
+    if here is not None and directory.is_relative_to(here.top) and here != repository:
+        raise UsageError(f"{spec}: git finds the repository {repository.git_dir} for it, not the one of the work tree "
+                         f"mlops runs in ({here.top}); mlops reads history only from the work tree's own repository "
+                         "(for a submodule, run mlops from inside it)")
+    if not directory.is_relative_to(repository.top):
+        raise UsageError(f"{spec}: outside the work tree {repository.top} of its repository")
+    relative = (directory / spec.name).relative_to(repository.top).as_posix()
+    return repository, relative
+
+
+def resolve_commit(repository: Repository, ref: str) -> str:
+    """The full commit id of `ref` in `repository`."""
     if not ref or ref.startswith("-"):
         raise UsageError(f"--base {ref!r} is not a git revision")
-    inside = _git(directory, "rev-parse", "--is-inside-work-tree")
-    if inside.returncode != 0 or inside.stdout.strip() != b"true":
-        raise UsageError(f"{directory}: not inside a git repository; compare two files with --base-spec FILE")
-    result = _git(directory, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    result = repository.git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
     if result.returncode != 0:
-        raise UsageError(f"--base {ref}: no such revision in the repository at {directory} (is it fetched? "
+        raise UsageError(f"--base {ref}: no such revision in the repository at {repository.top} (is it fetched? "
                          "in GitHub Actions check out with `fetch-depth: 0`, or `git fetch origin <sha>`)")
     return result.stdout.decode().strip()
 
@@ -95,20 +147,36 @@ def git_revision(spec_path: str, ref: str) -> Revision:
     directory = spec.parent if str(spec.parent) else Path(".")
     if not directory.is_dir():
         raise UsageError(f"{spec_path}: no such directory {directory}")
-    commit = resolve_commit(directory, ref)
+    if not ref or ref.startswith("-"):
+        raise UsageError(f"--base {ref!r} is not a git revision")
+    repository, relative = repository_of(spec)
+    commit = resolve_commit(repository, ref)
     lock = lock_path_for(spec)
+    lock_relative = str(Path(relative).with_name(lock.name).as_posix())
     label = f"{ref} ({commit[:7]})" if not commit.startswith(ref) else commit[:7]
-    return Revision(label, _show(directory, commit, spec.name, ref), _show(directory, commit, lock.name, ref),
+    return Revision(label, _show(repository, commit, relative, ref), _show(repository, commit, lock_relative, ref),
                     f"{ref}:{lock}", ref=ref, commit=commit)
 
 
-def _show(directory: Path, commit: str, name: str, ref: str) -> bytes | None:
-    """The blob `commit:./name`, or None when the commit has no such file."""
-    exists = _git(directory, "cat-file", "-e", f"{commit}:./{name}")
-    if exists.returncode != 0:
+def _show(repository: Repository, commit: str, path: str, ref: str) -> bytes | None:
+    """The blob `commit:path`, or None when the commit has no such file; never more than the loader's bound."""
+    from ..diagnostics import Diagnostic, Position, SpecError
+    from ..loader import MAX_BYTES
+
+    where = f"{commit}:{path}"
+    kind = repository.git("cat-file", "-t", "--end-of-options", where)
+    if kind.returncode != 0:
         return None
-    result = _git(directory, "show", f"{commit}:./{name}")
+    if kind.stdout.strip() != b"blob":
+        raise UsageError(f"{ref}:{path} is a {kind.stdout.decode(errors='replace').strip()} in git, not a file")
+    size = repository.git("cat-file", "-s", "--end-of-options", where)
+    if size.returncode != 0 or not size.stdout.strip().isdigit():
+        raise UsageError(f"git cat-file -s {ref}:{path}: failed")
+    if int(size.stdout) > MAX_BYTES:  # git knows the size of what it stores: nothing is read past the bound
+        raise SpecError(Diagnostic(Position(f"{ref}:{path}", 1, 1), f"file is {int(size.stdout)} bytes at {ref}; "
+                                   f"the limit is {MAX_BYTES} bytes"))
+    result = repository.git("cat-file", "blob", "--end-of-options", where)
     if result.returncode != 0:
         message = result.stderr.decode(errors="replace").strip().splitlines()
-        raise UsageError(f"git show {ref}:{name}: {message[-1] if message else 'failed'}")
+        raise UsageError(f"git cat-file {ref}:{path}: {message[-1] if message else 'failed'}")
     return result.stdout

@@ -1,5 +1,6 @@
 """The base of every spec model and the scalar types shared between sections."""
 
+import math
 import re
 from typing import Annotated, Any
 
@@ -76,7 +77,47 @@ SecretRef = Annotated[str, PlainValidator(_secret_ref),
 def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise PydanticCustomError("number", "expected a number, got {got}", {"got": type(value).__name__})
-    return float(value)
+    return finite(value)
+
+
+def finite(value: int | float) -> float:
+    """`value` as a float, refusing what no threshold, price or count can be: .inf, .nan, 10**400."""
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        shown = "a number too large for a float" if isinstance(value, int) else repr(value).replace(
+            "inf", ".inf").replace("nan", ".nan")
+        raise PydanticCustomError("number", "expected a finite number, got {got}; YAML's .inf and .nan are not "
+                                  "thresholds, prices or counts", {"got": shown})
+    return number
 
 
 Number = Annotated[float, PlainValidator(_number), WithJsonSchema({"type": "number"})]
+
+
+# Container environment variable names. Kubernetes' IsEnvVarName (apimachinery
+# pkg/util/validation/validation.go) also takes `-` and `.`, which no shell can read back; the spec
+# keeps to C identifiers (IsCIdentifier, [A-Za-z_][A-Za-z0-9_]*), as ConfigMap-to-env keys must be.
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Prefixes whose variables something else sets in the same container: a user value would silently win.
+RESERVED_ENV_PREFIXES = {
+    "MLOPS_": "mlops sets the MLOPS_* variables a step reads its context from (MLOPS_SYSTEM, MLOPS_STEP, ...)",
+    "ARGO_": "Argo's executor sets ARGO_* variables in every step container (workflow/common/common.go)",
+}
+
+
+def _env_name(value: Any) -> str:
+    if not isinstance(value, str) or not ENV_NAME.fullmatch(value):
+        raise PydanticCustomError("env_name", "{name} is not an environment variable name: use letters, digits and "
+                                  "'_', not starting with a digit (e.g. DATA_PATH)", {"name": repr(value)})
+    for prefix, why in RESERVED_ENV_PREFIXES.items():
+        if value.startswith(prefix):
+            raise PydanticCustomError("env_name", "{name} is reserved: {why}; choose another name",
+                                      {"name": repr(value), "why": why})
+    return value
+
+
+EnvName = Annotated[str, PlainValidator(_env_name),
+                    WithJsonSchema({"type": "string", "pattern": "^" + ENV_NAME.pattern + "$"})]

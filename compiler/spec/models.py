@@ -21,7 +21,9 @@ class Model(SpecModel):
                                       description="Name in the MLflow model registry (default: the key).")
     alias: str | None = Field(None, min_length=1, description="Registry alias to serve (e.g. champion); "
                                                               "`mlops lock` pins it. Exactly one of alias/version.")
-    version: int | None = Field(None, ge=1, description="Registry version to serve. Exactly one of alias/version.")
+    # MLflow stores version numbers in an SQL INTEGER column (mlflow/store/model_registry/dbmodels/models.py).
+    version: int | None = Field(None, ge=1, le=2**31 - 1,
+                                description="Registry version to serve. Exactly one of alias/version.")
     format: ModelFormat = Field(description="Model format, selects the KServe serving runtime (custom: the "
                                             "runtime image is served as it is, as a KServe custom predictor).")
     size: Quantity | None = Field(None, description="Artifact size: cold-start and cache rules use it.")

@@ -9,6 +9,7 @@ from pydantic_core import PydanticCustomError
 
 from .base import Name, Number, SpecModel, empty_list
 from .pipelines import check_cron
+from .promql_text import embedding_problem
 from .units import Duration, Percentage
 
 
@@ -24,6 +25,14 @@ class BusinessMetric(SpecModel):
     min: Number | None = Field(None, description="Alert when the metric falls below this.")
     max: Number | None = Field(None, description="Alert when the metric rises above this.")
     for_: Duration = Field(Duration.parse("15m"), alias="for", description="How long the bound must be broken.")
+
+    @field_validator("query")
+    @classmethod
+    def _one_expression(cls, query: str) -> str:
+        problem = embedding_problem(query)
+        if problem is not None:
+            raise ValueError(f"{problem} (alert rules compare the query as `(query) < min`)")
+        return query
 
     @model_validator(mode="after")
     def _bounded(self) -> "BusinessMetric":

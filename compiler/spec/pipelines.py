@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
-from .base import Name, SpecModel, empty_dict, empty_list
+from .base import EnvName, Name, SpecModel, empty_dict, empty_list
 from .resources import Resources
 from .schedule import check_cron, check_timezone
 from .units import Duration
@@ -39,7 +39,9 @@ class Step(SpecModel):
     timeout: Duration | None = Field(None, description="Deadline of the step (activeDeadlineSeconds).")
     retries: int = Field(0, ge=0, le=20, description="Retries on failure.")
     registers: Name | None = Field(None, description="Model this step registers new versions of.")
-    env: dict[str, str] = Field(default_factory=empty_dict, description="Environment variables (no secrets).")
+    env: dict[EnvName, str] = Field(default_factory=empty_dict,
+                                    description="Environment variables (no secrets); names are C identifiers, "
+                                                "not starting with MLOPS_ or ARGO_.")
 
 
 class Pipeline(SpecModel):

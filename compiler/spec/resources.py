@@ -7,10 +7,15 @@ from pydantic import Field, WithJsonSchema
 from pydantic.functional_validators import PlainValidator
 from pydantic_core import PydanticCustomError
 
-from .base import Name, SpecModel
+from .base import Name, SpecModel, finite
 from .units import Quantity
 
 _MIG_PROFILE = re.compile(r"^[1-7]g\.[0-9]+gb$")
+MAX_GPUS_PER_POD = 16  # the largest gpus_per_node (node_pools.py): a pod's GPUs are on one node
+
+
+def _count_text(count: float) -> str:
+    return str(int(count)) if count.is_integer() and count < 1e15 else str(count)
 
 
 class MigRequest(SpecModel):
@@ -21,9 +26,14 @@ def _gpu_request(value: Any) -> float | MigRequest:
     if isinstance(value, bool):
         raise PydanticCustomError("gpu", "gpu is a number of GPUs (e.g. 1) or a MIG slice ({{mig: 1g.10gb}})", {})
     if isinstance(value, (int, float)):
-        if value < 0:
+        count = finite(value)
+        if count < 0:
             raise PydanticCustomError("gpu", "gpu cannot be negative", {})
-        return float(value)
+        if count > MAX_GPUS_PER_POD:
+            raise PydanticCustomError("gpu", "gpu is {count}; a pod runs on one node, and no node has more than {most} "
+                                      "GPUs (node_pools.*.gpus_per_node is at most {most})",
+                                      {"count": _count_text(count), "most": MAX_GPUS_PER_POD})
+        return count
     if isinstance(value, dict):
         return MigRequest.model_validate(value)
     if isinstance(value, MigRequest):
@@ -32,7 +42,7 @@ def _gpu_request(value: Any) -> float | MigRequest:
 
 
 GpuRequest = Annotated[float | MigRequest, PlainValidator(_gpu_request), WithJsonSchema({
-    "anyOf": [{"type": "number", "minimum": 0},
+    "anyOf": [{"type": "number", "minimum": 0, "maximum": MAX_GPUS_PER_POD},
               {"type": "object", "properties": {"mig": {"type": "string", "pattern": _MIG_PROFILE.pattern}},
                "required": ["mig"], "additionalProperties": False}],
     "description": "GPUs: a count, or a MIG slice {mig: 1g.10gb}"})]

@@ -21,6 +21,7 @@ _QUANTITY = re.compile(r"^(?P<num>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?P<suffix>Ki|Mi|
 _DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d|w)")
 _DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _MAX_QUANTITY = Decimal(2) ** 63  # what a Kubernetes int64 quantity can carry
+MAX_DURATION_SECONDS = 2562047 * 3600  # whole hours within Go's time.Duration: (2**63 - 1) ns is 2562047h47m16s
 
 
 class _Unit:
@@ -150,7 +151,13 @@ class Duration(_Unit):
             raise PydanticCustomError(
                 "duration", "'{text}' is not a duration: write a number with a unit (ms, s, m, h, d, w), "
                 "e.g. 30s, 10m, 6h, 7d", {"text": text})
-        return cls(text, sum(float(n) * _DURATION_UNITS[u] for n, u in parts))
+        seconds = sum(float(n) * _DURATION_UNITS[u] for n, u in parts)
+        if not seconds <= MAX_DURATION_SECONDS:
+            raise PydanticCustomError(
+                "duration", "'{text}' is longer than {limit}, the longest duration Go's time.Duration holds (int64 "
+                "nanoseconds), which Prometheus, Argo and Kubernetes parse durations into", {"text": text,
+                                                                                          "limit": "2562047h"})
+        return cls(text, seconds)
 
     @property
     def whole_seconds(self) -> int:
