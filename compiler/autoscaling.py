@@ -39,8 +39,7 @@ come from:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, NamedTuple, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .spec.serving import Endpoint
@@ -83,8 +82,7 @@ def through_interceptor(endpoint: "Endpoint", mode: ServingMode) -> bool:
     return scaler_for(endpoint, mode) == "keda-http"
 
 
-@dataclass(frozen=True)
-class Refusal:
+class Refusal(NamedTuple):
     """A scaling request no controller can carry out: where it is written, why, and what would work."""
 
     field: tuple[str, ...]   # path under the endpoint: ("replicas", "min") or ("autoscale", "metric")

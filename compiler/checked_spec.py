@@ -4,7 +4,7 @@ Everything after this stage (lint, lowering, plan) takes a CheckedSpec and never
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .diagnostics import SpecError
 from .loader import LoadedDocument, load_bytes, load_file
@@ -57,5 +57,5 @@ def check_all_environments(path: str) -> list[CheckedSpec]:
         try:
             checked.append(check_document(document, env))
         except SpecError as error:  # the base is valid: say which overlay breaks it
-            raise SpecError([replace(d, message=f"{d.message} (environment {env!r})") for d in error.diagnostics]) from None
+            raise SpecError([d._replace(message=f"{d.message} (environment {env!r})") for d in error.diagnostics]) from None
     return checked

@@ -33,8 +33,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 __all__ = ["CPU_POOL_BOUNDS", "CPU_POOL_CATEGORIES", "INSTANCE_TYPES", "InstanceType", "get", "gpu_memory_mib",
            "kube_reserved_cpu_millis"]
@@ -60,8 +60,7 @@ def kube_reserved_cpu_millis(millicores: int) -> int:
     return total
 
 
-@dataclass(frozen=True)
-class InstanceType:
+class InstanceType(NamedTuple):
     """One EC2 instance type: what EC2 reports (labels) and what Karpenter will schedule onto it."""
 
     name: str                  # node.kubernetes.io/instance-type
@@ -310,8 +309,7 @@ INSTANCE_TYPES: Mapping[str, InstanceType] = MappingProxyType({row.name: row for
 CPU_POOL_CATEGORIES = ("c", "m", "r")
 
 
-@dataclass(frozen=True)
-class Bounds:
+class Bounds(NamedTuple):
     cpu_millis: int
     memory_mib: int
     largest_cpu: str       # the instance type with the most allocatable CPU

@@ -27,14 +27,14 @@ KServe's defaulter sets protocol v2 only for the `triton` (and vLLM) format name
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
+
 
 #: The port every default runtime's HTTP server listens on unless told otherwise.
 DEFAULT_HTTP_PORT = 8080
 
 
-@dataclass(frozen=True)
-class FormatRuntime:
+class FormatRuntime(NamedTuple):
     """For one model format: the runtime KServe picks per protocol, the protocol we set, the port, the server."""
 
     runtime_v1: str | None      # KServe's pick for protocol v1, the InferenceService default (None: none serves it)

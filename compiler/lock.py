@@ -17,7 +17,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple, TYPE_CHECKING
 
 from .diagnostics import Diagnostic, Position, SpecError, UsageError
 
@@ -28,8 +28,7 @@ if TYPE_CHECKING:
 LINEAGE_KEYS = ("data_version", "preprocessing_version", "code_version")
 
 
-@dataclass(frozen=True)
-class LockedVersion:
+class LockedVersion(NamedTuple):
     """One registry version: what serving downloads and where it came from."""
 
     version: int
@@ -38,8 +37,7 @@ class LockedVersion:
     status: str = "READY"
 
 
-@dataclass(frozen=True)
-class LockedModel:
+class LockedModel(NamedTuple):
     """A model of the spec as the registry resolved it."""
 
     key: str                                  # the key under `models:` in the spec
@@ -91,8 +89,7 @@ LINEAGE_SOURCES = ("version-tag", "run-tag", "spec", "missing")
 LINEAGE_TAG_PREFIX = "mlops."               # registry tags: mlops.data_version, mlops.preprocessing_version, ...
 
 
-@dataclass(frozen=True)
-class ModelRequirement:
+class ModelRequirement(NamedTuple):
     """What one `models:` entry asks the registry for, and where the spec says it."""
 
     key: str

@@ -12,8 +12,7 @@ Lint reads this module (MON006), so it uses the standard library only and takes 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, NamedTuple, TYPE_CHECKING
 
 from .autoscaling import through_interceptor
 from .kserve_runtimes import FORMATS
@@ -28,8 +27,7 @@ MetricType = Literal["counter", "gauge", "histogram"]
 Selection = Literal["podmonitor-job", "interceptor-route", "pod-name"]
 
 
-@dataclass(frozen=True)
-class Metric:
+class Metric(NamedTuple):
     name: str                   # the metric family as Prometheus stores it (histograms: without _bucket)
     type: MetricType
     labels: tuple[str, ...]     # labels the exporter sets (target labels come from the scrape)
@@ -43,8 +41,7 @@ class Metric:
         return (self.name,)
 
 
-@dataclass(frozen=True)
-class Exporter:
+class Exporter(NamedTuple):
     key: str
     title: str
     source: str                 # upstream repository, tag and file the names are read from
@@ -57,8 +54,7 @@ class Exporter:
         return next(m for m in self.metrics if m.name == name)
 
 
-@dataclass(frozen=True)
-class ModelServer:
+class ModelServer(NamedTuple):
     """A model server image family: its metrics and where KServe's runtime says they are scraped."""
 
     exporter: Exporter
@@ -205,8 +201,7 @@ UP = Exporter(
 
 LAYERS = (INTERCEPTOR, QUEUE_PROXY, DCGM, UP)
 
-@dataclass(frozen=True)
-class Signal:
+class Signal(NamedTuple):
     """Where one SLO is measured for an endpoint: an exporter and its histogram (latency) or counter (errors)."""
 
     exporter: Exporter
@@ -214,8 +209,7 @@ class Signal:
     status_label: str | None = None   # errors: the label holding the HTTP status code
 
 
-@dataclass(frozen=True)
-class EndpointMetrics:
+class EndpointMetrics(NamedTuple):
     """Every exporter an endpoint has, and where each of its SLOs is measured (None: it cannot be)."""
 
     server_key: str

@@ -5,13 +5,12 @@ anything is generated, that each one stays within the limit of the system that c
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .autoscaling import through_interceptor
 
 
-@dataclass(frozen=True)
-class NameBudget:
+class NameBudget(NamedTuple):
     section: str       # spec section whose keys the name is derived from
     kind: str          # what the derived name names
     suffix: str        # what is appended to `<system>-<key>`

@@ -132,4 +132,4 @@ def test_kube_reserved_cpu_follows_karpenters_ranges(millicores: int, reserved: 
 def test_the_table_imports_only_the_standard_library() -> None:
     source = Path(instance_types.__file__).read_text(encoding="utf-8")
     imported = set(re.findall(r"^(?:from|import) (\w+)", source, flags=re.M))
-    assert imported <= {"__future__", "math", "re", "collections", "dataclasses", "types"}, imported
+    assert imported <= {"__future__", "math", "re", "collections", "typing", "types"}, imported

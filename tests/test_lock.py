@@ -1,7 +1,6 @@
 """The lock file without a registry: its format, reading errors with positions, staleness, --frozen checks."""
 from __future__ import annotations
 
-import dataclasses
 import shutil
 from pathlib import Path
 
@@ -189,10 +188,10 @@ def test_environment_overlays_need_the_same_lock_entry():
 
 def test_lock_entry_fields_are_the_committed_data_model():
     """Lint and the Kubernetes backend code against these fields: changing them breaks them."""
-    assert [f.name for f in dataclasses.fields(LockedModel)] == [
+    assert list(LockedModel._fields) == [
         "key", "registry_name", "alias", "requested_version", "resolved", "lineage", "lineage_source", "previous",
         "spec_hash"]
-    assert [f.name for f in dataclasses.fields(LockedVersion)] == ["version", "artifact_uri", "run_id", "status"]
+    assert list(LockedVersion._fields) == ["version", "artifact_uri", "run_id", "status"]
 
 
 def test_lock_of_a_spec_without_models_asks_no_registry(tmp_path, capsys):

@@ -1,7 +1,6 @@
 """`mlops plan` end to end, in a temporary git repository with real commits of the example system."""
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import subprocess
@@ -98,8 +97,8 @@ def moved_alias(lock_text: str) -> str:
     """The lock after `mlops lock` found champion moved from fraud-xgb v3 to a new v4 trained on newer data."""
     lock = parse_lock(lock_text.encode(), "mlops.lock")
     old = lock.models["fraud-xgb"]
-    new = dataclasses.replace(
-        old, resolved=LockedVersion(4, "s3://acme-models/fraud-xgb/4/model", "run4"),
+    new = old._replace(
+        resolved=LockedVersion(4, "s3://acme-models/fraud-xgb/4/model", "run4"),
         lineage={**old.lineage, "data_version": "s3://acme-data/fraud/2026-12-01", "code_version": "a1b2c3d"},
         previous=(old.resolved,) + old.previous[:1])
     lock.models["fraud-xgb"] = new

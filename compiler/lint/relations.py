@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..spec import Spec
 from ..spec.resources import Resources
@@ -25,8 +25,7 @@ def training_pipelines(spec: Spec, model: str) -> list[str]:
             if any(step.registers == model for step in pipeline.steps.values())]
 
 
-@dataclass(frozen=True)
-class Workload:
+class Workload(NamedTuple):
     """Something that asks for compute: a serving endpoint or a pipeline step."""
 
     kind: str                 # "endpoint" | "step"

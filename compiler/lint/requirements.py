@@ -6,8 +6,8 @@ Lockfiles are read as pip requirement lines (`name==1.2.3`, hashes and comments 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ..diagnostics import UsageError
 from ..spec import Spec
@@ -26,8 +26,7 @@ def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-@dataclass(frozen=True)
-class Requirement:
+class Requirement(NamedTuple):
     name: str          # normalized
     spec: str          # "==2.2.3", ">=2", "" (unpinned)
     path: tuple        # spec path the finding points at

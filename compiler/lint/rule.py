@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, NamedTuple, TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
@@ -44,8 +44,7 @@ class NoOptions(RuleOptions):
     pass
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """What a check yields: where (a spec path), what is wrong, and how to fix it.
 
     `at="key"` points at the key of `path` (the thing as a whole), `"value"` at its value (the
@@ -81,8 +80,7 @@ class Finding:
         return (self.file, self.line, self.col, self.code, self.message)
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     code: str
     name: str
     severity: Severity

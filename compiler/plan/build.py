@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Position, SpecError, UsageError
@@ -85,16 +84,16 @@ class _Side:
 
             def __exit__(self, kind, error, tb):
                 if isinstance(error, SpecError) and side.display != side.spec_path:
-                    raise SpecError([replace(d, position=side.relabel(d.position)) for d in error.diagnostics]) from None
+                    raise SpecError([d._replace(position=side.relabel(d.position)) for d in error.diagnostics]) from None
                 return False
 
         return _Relabel()
 
     def relabel(self, position: Position) -> Position:
         if position.file == self.spec_path:
-            return replace(position, file=self.display)
+            return position._replace(file=self.display)
         if position.file == self.lock_path:
-            return replace(position, file=self.lock_display)
+            return position._replace(file=self.lock_display)
         return position
 
     def checked(self, env: str | None) -> "CheckedSpec | None":

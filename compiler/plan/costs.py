@@ -17,8 +17,7 @@ for review, not billing.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import NamedTuple, TYPE_CHECKING
 
 from .. import gpu_catalogue
 
@@ -56,8 +55,7 @@ CPU_INSTANCE_PRICES: dict[str, float] = {
 }
 
 
-@dataclass(frozen=True)
-class NodePrice:
+class NodePrice(NamedTuple):
     """The hourly price of one node of a pool and where it came from."""
 
     per_node_hour: float | None      # None: unknown
@@ -65,8 +63,7 @@ class NodePrice:
     basis: str                       # human: "8 × a100-80gb at $3.43/GPU-h", "m7i.2xlarge at $0.40/h"
 
 
-@dataclass(frozen=True)
-class PoolCost:
+class PoolCost(NamedTuple):
     """One pool on one side of a plan."""
 
     pool: str
@@ -136,8 +133,7 @@ def pool_costs(spec: "Spec") -> dict[str, PoolCost]:
     return result
 
 
-@dataclass(frozen=True)
-class CostLine:
+class CostLine(NamedTuple):
     """One pool before and after; either side None when the pool exists on one side only."""
 
     pool: str
