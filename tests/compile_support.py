@@ -10,10 +10,13 @@ from compiler.lock import Lock, LockedModel, LockedVersion
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO_ROOT / "mlops.yaml.example"
 CASES = sorted((REPO_ROOT / "tests" / "cases").glob("*.yaml"))
+# Further examples (examples/<name>/mlops.yaml), compiled in the base and every environment.
+EXAMPLES = sorted((REPO_ROOT / "examples").glob("*/mlops.yaml"))
 
 # (id, path, env): the example in every environment, each focused case in its base.
 COMPILED = [(f"example-{env or 'base'}", EXAMPLE, env) for env in (None, "dev", "prod")] + [
-    (path.stem, path, None) for path in CASES]
+    (path.stem, path, None) for path in CASES] + [
+    (f"examples-{path.parent.name}-{env or 'base'}", path, env) for path in EXAMPLES for env in (None, "dev", "prod")]
 
 
 def checked(path: Path, env: str | None):

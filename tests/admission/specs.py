@@ -18,7 +18,7 @@ from compiler.checked_spec import check_bytes
 from compiler.diagnostics import SpecError
 from compiler.lint.registry import BY_CODE
 from compiler.overlays import environment_names
-from tests.compile_support import CASES, EXAMPLE, example_lock
+from tests.compile_support import CASES, EXAMPLE, EXAMPLES, example_lock
 
 from . import Objects
 
@@ -54,6 +54,10 @@ def compiles() -> tuple[tuple[str, str, str | None, bool], ...]:
         text = path.read_text(encoding="utf-8")
         for env in _environments(text, str(path)):
             found.append((f"case-{path.stem}-{env or 'base'}", text, env, False))
+    for path in EXAMPLES:
+        text = path.read_text(encoding="utf-8")
+        for env in _environments(text, str(path)):
+            found.append((f"examples-{path.parent.name}-{env or 'base'}", text, env, False))
     yaml = YAML(typ="safe")
     for path in LINT_CASES:
         fixture = yaml.load(path.read_text(encoding="utf-8"))
@@ -75,6 +79,11 @@ def objects_of(compile_id: str) -> Objects:
     for identifier, text, env, locked in compiles():
         if identifier == compile_id:
             lock = example_lock() if locked else None
-            return compile_text(text, f"{identifier}.yaml" if not identifier.startswith("example") else str(EXAMPLE),
-                                env, lock)
+            if identifier.startswith("examples-"):
+                path = str(next(p for p in EXAMPLES if identifier.startswith(f"examples-{p.parent.name}-")))
+            elif identifier.startswith("example"):
+                path = str(EXAMPLE)
+            else:
+                path = f"{identifier}.yaml"
+            return compile_text(text, path, env, lock)
     raise KeyError(compile_id)
