@@ -21,7 +21,7 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from backends.pulumi import deploy, emit, runtime
 from backends.pulumi.resources import CUSTOM_RESOURCE, KINDS
 from compiler.cli import main
-from tests.compile_support import CASES, COMPILED, EXAMPLE, checked, example_lock
+from tests.compile_support import CASES, COMPILED, EXAMPLE, EXAMPLES, checked, example_lock
 from tests.conftest import REPO_ROOT
 from tests.pulumi_mocks import assert_registers_the_manifests, manifest_objects, run_mocked, run_program_file
 
@@ -49,7 +49,8 @@ def test_emitted_program_registers_exactly_the_manifests(spec, env, tmp_path) ->
     assert_registers_the_manifests(run, manifest_objects(build))
 
 
-RUNTIME = [(i, p, e) for i, p, e in PROGRAMS if e is not None or p != EXAMPLE]  # a stack deploys an environment
+# A stack deploys an environment: a spec with environments has no `base` stack.
+RUNTIME = [(i, p, e) for i, p, e in PROGRAMS if e is not None or (p != EXAMPLE and p not in EXAMPLES)]
 
 
 @pytest.mark.parametrize(("spec", "env"), [(p, e) for _, p, e in RUNTIME], ids=[i for i, _, _ in RUNTIME])
