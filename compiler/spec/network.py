@@ -10,7 +10,7 @@ so a rule names a CIDR or a namespace/pod selector; a `host` is refused with tha
 import ipaddress
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from .base import Name, SpecModel, empty_list
 from .scheduling import LabelKey, LabelValue
@@ -65,6 +65,20 @@ class EgressRule(SpecModel):
                                                                     "{port, end_port, protocol}.")
     pods: list[Role] = Field(default_factory=lambda: list(ROLES), min_length=1,
                              description="Whose egress this opens: serving, pipelines, monitoring (default all).")
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr(cls, text: str | None) -> str | None:
+        if text is not None:
+            _network(text, "cidr")
+        return text
+
+    @field_validator("except_")
+    @classmethod
+    def _excepts(cls, texts: list[str]) -> list[str]:
+        for text in texts:
+            _network(text, "except")
+        return texts
 
     @model_validator(mode="before")
     @classmethod
