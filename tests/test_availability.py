@@ -224,3 +224,12 @@ def test_knative_is_told_to_accept_the_new_pod_fields() -> None:
     found = compile_objects(endpoint("replicas: {min: 1, max: 4}, " + "scheduling: {tolerations: [{operator: Exists}],"
                                      " node_affinity: {required: [{key: zone, operator: Exists}]}}"), mode="knative")
     assert not refusals(found), refusals(found)   # knative-pod-features: each field's flag is documented
+
+
+def test_the_docs_state_the_classes_the_code_creates() -> None:
+    from backends.kubernetes.priority import TIERS
+    from tests.conftest import REPO_ROOT
+
+    text = (REPO_ROOT / "docs" / "availability.md").read_text(encoding="utf-8")
+    for role, tier in TIERS.items():
+        assert f"| `<system>[-<env>]-{role}-priority` | {tier.value} | {tier.preemption} |" in text, role
