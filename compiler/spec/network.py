@@ -7,7 +7,6 @@ Pushgateway. `network.egress` adds the rest. A NetworkPolicy selects addresses (
 so a rule names a CIDR or a namespace/pod selector; a `host` is refused with that reason.
 """
 
-import ipaddress
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -20,7 +19,9 @@ Role = Literal["serving", "pipelines", "monitoring"]
 ROLES: tuple[str, ...] = ("serving", "pipelines", "monitoring")
 
 
-def _network(text: str, what: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+def _network(text: str, what: str):
+    import ipaddress   # only when a spec has a CIDR: validate and lint stay light
+
     try:
         return ipaddress.ip_network(text, strict=True)
     except ValueError as error:
