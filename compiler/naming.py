@@ -104,6 +104,8 @@ def derived_names(spec) -> list[tuple[str, str, tuple]]:
         add("InferenceService", key, "", ("serving", key))
         if through_interceptor(endpoint, spec.platform.serving_mode):
             add("HTTPScaledObject", key, "", ("serving", key))
+        if endpoint.replicas.max > 1 and endpoint.availability.disruption_budget:   # backends/kubernetes/availability.py
+            add("PodDisruptionBudget", key, "-predictor", ("serving", key, "availability"))
         if endpoint.model_cache:
             pool = endpoint.resources.pool
             cache_groups.setdefault(pool or f"\0{UNPOOLED_CACHE_GROUP}",

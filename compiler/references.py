@@ -64,9 +64,23 @@ def check_references(spec: Spec, source_map: SourceMap, env: str | None = None) 
                                "or set estimation: none")
         ref.check(here + ("alerts", "receiver"), monitor.alerts.receiver, receivers, "alert receiver")
 
+    _check_egress_pods(spec, bag, source_map)
     _check_name_budgets(spec, bag, source_map, env)
     _check_name_collisions(spec, bag, source_map)
     bag.raise_if_any()
+
+
+def _check_egress_pods(spec: Spec, bag: DiagnosticBag, source_map: SourceMap) -> None:
+    """A `network.egress` rule lands in the NetworkPolicy of the roles it names: one naming only roles the
+    system does not run would be written nowhere."""
+    running = {"serving": bool(spec.serving), "pipelines": bool(spec.pipelines),
+               "monitoring": any(has_monitor_jobs(m) for m in spec.monitoring.values())}
+    for index, rule in enumerate(spec.network.egress):
+        if not any(running[role] for role in rule.pods):
+            path = ("network", "egress", index, "pods")
+            bag.add(source_map.value(path), f"{dotted(path)}: the system runs no {' or '.join(rule.pods)} pods, so "
+                    "this rule would be written into no NetworkPolicy", path,
+                    hint="running: " + (", ".join(r for r, on in running.items() if on) or "none"))
 
 
 class _Resolver:

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from compiler.spec.resources import Resources
+from compiler.spec.scheduling import Scheduling
 
 from .context import Context
 from .labels import metadata, obj, selector_labels
+from .priority import class_name
+from .scheduling import merged_tolerations, node_affinity
 from .pods import (container_resources, container_security_context, env_list, image_pull_policy, node_selector,
                    pod_security_context, tmp_mount, tmp_volume, tolerations)
 
@@ -23,6 +26,7 @@ def workflow_spec(ctx: Context, *, role: str, component: str, entrypoint: str, t
     spec: dict = {
         "entrypoint": entrypoint,
         "serviceAccountName": ctx.service_account(role),
+        "podPriorityClassName": class_name(ctx, role),
         "securityContext": pod_security_context(),
         "podMetadata": {
             "labels": dict(sorted({**selector_labels(ctx, component), **(pod_labels or {})}.items())),
@@ -59,13 +63,17 @@ def container(ctx: Context, *, image: str, command: list[str], args: list[str] |
     return result
 
 
-def placement(ctx: Context, resources: Resources) -> dict:
-    """nodeSelector and tolerations of a template, for the pool its resources name."""
+def placement(ctx: Context, resources: Resources, scheduling: Scheduling | None = None) -> dict:
+    """nodeSelector, affinity and tolerations of a template: the pool its resources name, then `scheduling`."""
+    scheduling = scheduling or Scheduling()
     result: dict = {}
     selector = node_selector(ctx, resources)
     if selector:
         result["nodeSelector"] = selector
-    toleration = tolerations(ctx, resources)
+    affinity = node_affinity(scheduling)
+    if affinity:
+        result["affinity"] = affinity
+    toleration = merged_tolerations(tolerations(ctx, resources), scheduling)
     if toleration:
         result["tolerations"] = toleration
     return result

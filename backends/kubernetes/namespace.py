@@ -11,15 +11,14 @@ from compiler.naming import has_monitor_jobs
 
 from .context import Context
 from .labels import metadata, obj, selector_labels
-from .monitoring import url_port
+from .network import EGRESS_ANNOTATION, declared_egress, egress_annotation
+from .priority import priority_classes
 
 COMPONENT = "platform"
 ARGO = "argoproj.io"
 #: Argo's executor reports step results through WorkflowTaskResults (Argo >= 3.4 minimal RBAC).
 EXECUTOR_RULES = [{"apiGroups": [ARGO], "resources": ["workflowtaskresults"], "verbs": ["create", "patch"]}]
 GATE_RULES = [{"apiGroups": [ARGO], "resources": ["workflows"], "verbs": ["create", "get", "list"]}]
-HTTPS_EGRESS = [{"port": 443, "protocol": "TCP"}]
-API_SERVER_EGRESS = [{"port": 443, "protocol": "TCP"}, {"port": 6443, "protocol": "TCP"}]
 KNATIVE_PORTS = (8012, 9091)  # queue-proxy: traffic from the activator, and its metrics
 
 
@@ -38,6 +37,7 @@ def roles_in_use(ctx: Context) -> list[str]:
 def lower_namespace(ctx: Context) -> list[dict]:
     return [
         _namespace(ctx),
+        *priority_classes(ctx, roles_in_use(ctx)),
         *[_service_account(ctx, role) for role in roles_in_use(ctx)],
         *_rbac(ctx),
         *_network_policies(ctx),
@@ -78,22 +78,19 @@ def _rbac(ctx: Context) -> list[dict]:
     return result
 
 
-def _monitoring_ports(ctx: Context) -> list[dict]:
-    """The API server (the gate lists and submits Workflows), HTTPS (s3:// data sources), and the ports
-    of the configured Prometheus (the gate queries it) and Pushgateway (the jobs push to it)."""
-    prometheus = ctx.spec.platform.prometheus
-    extra = {url_port(prometheus.url), url_port(prometheus.pushgateway)}
-    known = {rule["port"] for rule in API_SERVER_EGRESS}
-    return [*API_SERVER_EGRESS, *({"port": port, "protocol": "TCP"} for port in sorted(extra - known))]
-
-
 def _has_gate(ctx: Context) -> bool:
     return any(m.retraining for m in ctx.spec.monitoring.values())
 
 
-def _policy(ctx: Context, suffix: str, spec_path: str, body: dict) -> dict:
-    return obj("networking.k8s.io/v1", "NetworkPolicy", metadata(ctx, ctx.name("netpol", suffix), COMPONENT, spec_path),
-               spec=body)
+def _policy(ctx: Context, suffix: str, spec_path: str, body: dict, annotations: dict | None = None) -> dict:
+    meta = metadata(ctx, ctx.name("netpol", suffix), COMPONENT, spec_path, extra_annotations=annotations)
+    return obj("networking.k8s.io/v1", "NetworkPolicy", meta, spec=body)
+
+
+def _egress(ctx: Context, role: str) -> tuple[list[dict], dict]:
+    """The role's egress rules and the annotation that says where each came from."""
+    egress = declared_egress(ctx, role)
+    return [e.rule for e in egress], {EGRESS_ANNOTATION: egress_annotation(egress)}
 
 
 def _network_policies(ctx: Context) -> list[dict]:
@@ -114,26 +111,27 @@ def _network_policies(ctx: Context) -> list[dict]:
         ports = sorted({endpoint.port for endpoint in ctx.spec.serving.values()})
         if ctx.spec.platform.serving_mode == "knative":
             ports = sorted(set(ports) | set(KNATIVE_PORTS))
+        egress, why = _egress(ctx, "serving")
         policies.append(_policy(ctx, "-serving", "serving", {
             "podSelector": {"matchLabels": selector_labels(ctx, "serving")},
             "policyTypes": ["Ingress", "Egress"],
-            # Callers (ingress gateway, other namespaces) and Prometheus reach the model port;
-            # the storage initializer downloads the model over HTTPS.
+            # Callers (ingress gateway, other namespaces) and Prometheus reach the model port.
             "ingress": [{"from": [{"namespaceSelector": everything}],
                          "ports": [{"port": port, "protocol": "TCP"} for port in ports]}],
-            "egress": [{"ports": HTTPS_EGRESS}],
-        }))
+            "egress": egress,
+        }, why))
     if "training" in roles:
+        egress, why = _egress(ctx, "training")
         policies.append(_policy(ctx, "-pipeline", "pipelines", {
             "podSelector": {"matchLabels": selector_labels(ctx, "pipeline")},
             "policyTypes": ["Egress"],
-            # Data, registry and the API server (Argo's executor) over HTTPS.
-            "egress": [{"ports": API_SERVER_EGRESS}],
-        }))
+            "egress": egress,
+        }, why))
     if "monitoring" in roles:
+        egress, why = _egress(ctx, "monitoring")
         policies.append(_policy(ctx, "-monitoring", "monitoring", {
             "podSelector": {"matchLabels": selector_labels(ctx, "monitoring")},
             "policyTypes": ["Egress"],
-            "egress": [{"ports": _monitoring_ports(ctx)}],
-        }))
+            "egress": egress,
+        }, why))
     return policies

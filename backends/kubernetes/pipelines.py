@@ -62,7 +62,7 @@ def step_template(ctx: Context, pipeline_name: str, pipeline: Pipeline, step_nam
         "metadata": {"annotations": {f"{DOMAIN}/spec-path": f"pipelines.{pipeline_name}.steps.{step_name}"}},
         "container": container(ctx, image=runtime.image, command=step.command, args=step.args,
                                env=step_env(ctx, pipeline_name, step_name, step), resources=step.resources),
-        **placement(ctx, step.resources),
+        **placement(ctx, step.resources, step.scheduling),
     }
     if step.timeout is not None:
         template["activeDeadlineSeconds"] = seconds(step.timeout)

@@ -37,9 +37,12 @@ from compiler.serving_checks import CANARY_NAME
 from compiler.spec.serving import Endpoint
 from compiler.spec.units import Quantity
 
+from .availability import disruption_budget, topology_spread
 from .context import Context, ModelRef
 from .labels import DOMAIN, ENDPOINT_LABEL, metadata, model_annotations, obj, selector_labels
 from .metrics import DCGM_GPU_UTIL, dcgm_series
+from .priority import class_name
+from .scheduling import merged_tolerations, node_affinity
 from .pods import (container_resources, container_security_context, env_list, image_pull_policy, node_selector,
                    pod_security_context, tmp_mount, tmp_volume, tolerations)
 from .units import go_duration, probe_failure_threshold
@@ -75,6 +78,9 @@ KNATIVE_FEATURES = {
     "nodeSelector": "kubernetes.podspec-nodeselector",
     "tolerations": "kubernetes.podspec-tolerations",
     "securityContext": "kubernetes.podspec-securitycontext",
+    "affinity": "kubernetes.podspec-affinity",
+    "priorityClassName": "kubernetes.podspec-priorityclassname",
+    "topologySpreadConstraints": "kubernetes.podspec-topologyspreadconstraints",
 }
 #: The HTTP add-on's request-rate window (its CRD default), kept explicit so the scaler's maths is visible.
 RATE_WINDOW, RATE_GRANULARITY = "1m", "1s"
@@ -103,6 +109,9 @@ def lower_endpoint(ctx: Context, name: str) -> list[dict]:
     previous = ctx.previous_versions(endpoint.model, endpoint.rollout.keep_previous)
     objects = [inference_service(ctx, name, endpoint, current, previous[0] if previous else None)]
     objects += scaler_objects(ctx, name, endpoint, with_canary=_has_canary(ctx, endpoint))
+    budget = disruption_budget(ctx, name, service_name(ctx, name), endpoint)
+    if budget is not None:
+        objects.append(budget)
     if endpoint.model_cache and _caches_here(ctx, name, endpoint):
         objects.append(model_cache(ctx, current))
     return objects
@@ -279,12 +288,19 @@ def predictor(ctx: Context, name: str, endpoint: Endpoint, model: ModelRef, *, w
     if with_scaling:
         result["minReplicas"] = endpoint.replicas.min
         result["maxReplicas"] = endpoint.replicas.max
+    result["priorityClassName"] = class_name(ctx, "serving")
     selector = node_selector(ctx, endpoint.resources)
     if selector:
         result["nodeSelector"] = selector
-    toleration = tolerations(ctx, endpoint.resources)
+    affinity = node_affinity(endpoint.scheduling)
+    if affinity:
+        result["affinity"] = affinity
+    toleration = merged_tolerations(tolerations(ctx, endpoint.resources), endpoint.scheduling)
     if toleration:
         result["tolerations"] = toleration
+    spread = topology_spread(ctx, service_name(ctx, name), endpoint)
+    if spread:
+        result["topologySpreadConstraints"] = spread
     return result
 
 

@@ -63,7 +63,10 @@ _REFERENCES: dict[tuple[str, str], str] = {
     ("workflowTemplateRef", "name"): "WorkflowTemplate",
     ("templateRef", "name"): "WorkflowTemplate",
 }
-_NAME_REFERENCES = {"serviceAccountName": "ServiceAccount"}
+_NAME_REFERENCES = {"serviceAccountName": "ServiceAccount", "priorityClassName": "PriorityClass",
+                    "podPriorityClassName": "PriorityClass"}
+#: Referenced kinds that are cluster-scoped: looked up without the referring object's namespace.
+_CLUSTER_SCOPED = {"PriorityClass"}
 _KIND_REFERENCES = ("roleRef", "nodeClassRef", "scaleTargetRef")  # carry their own `kind`
 
 COMPONENT_LABEL = "app.kubernetes.io/component"
@@ -192,7 +195,8 @@ def _plan(items: list[tuple[dict, str | None]]) -> list[Declaration]:
     for name, obj in by_name.items():
         namespace = obj["metadata"].get("namespace")
         wanted = [index.get(("Namespace", None, namespace))] if namespace else []
-        wanted += [index.get((kind, namespace, ref)) for kind, ref in references(obj)]
+        wanted += [index.get((kind, None if kind in _CLUSTER_SCOPED else namespace, ref))
+                   for kind, ref in references(obj)]
         dependencies[name] = tuple(dict.fromkeys(d for d in wanted if d is not None and d != name))
 
     ordered: list[str] = []

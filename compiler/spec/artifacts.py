@@ -2,9 +2,10 @@
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from .base import Name, SpecModel, VersionText, empty_dict, empty_list
+from .platform import check_service_url
 from .units import Duration
 
 #: Model servers whose metrics the metric contract knows (compiler/metric_contract.py SERVERS).
@@ -41,3 +42,11 @@ class FeatureView(SpecModel):
 class Features(SpecModel):
     store: Literal["feast", "none"] = Field("none", description="Feature store in use.")
     views: dict[Name, FeatureView] = Field(default_factory=empty_dict, description="Feature views by name.")
+    server: str | None = Field(None, description="URL of the store's online feature server (Feast: "
+                                                 "http://<svc>.<namespace>.svc:6566), which serving pods of models "
+                                                 "with features and steps that read features are let reach.")
+
+    @field_validator("server")
+    @classmethod
+    def _service_url(cls, url: str | None) -> str | None:
+        return None if url is None else check_service_url(url)

@@ -7,6 +7,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 from .base import EnvName, Name, SpecModel, empty_dict, empty_list
 from .resources import Resources
 from .schedule import check_cron, check_timezone
+from .scheduling import Scheduling
 from .units import Duration
 
 __all__ = ["CronSchedule", "Pipeline", "Step", "TimeZone", "check_cron"]
@@ -42,6 +43,8 @@ class Step(SpecModel):
     env: dict[EnvName, str] = Field(default_factory=empty_dict,
                                     description="Environment variables (no secrets); names are C identifiers, "
                                                 "not starting with MLOPS_ or ARGO_.")
+    scheduling: Scheduling = Field(default_factory=Scheduling,
+                                   description="Extra tolerations and node affinity of the step's pod.")
 
 
 class Pipeline(SpecModel):

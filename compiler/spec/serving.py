@@ -6,6 +6,7 @@ from pydantic import Field, model_validator
 
 from .base import Name, Number, SpecModel
 from .resources import Resources
+from .scheduling import Availability, Scheduling
 from .units import Duration, Percent
 
 
@@ -43,3 +44,7 @@ class Endpoint(SpecModel):
     rollout: Rollout = Field(default_factory=Rollout, description="Canary and rollback settings.")
     port: int = Field(8080, ge=1, le=65535, description="Port the model server listens on (passed to the "
                                                         "format's KServe runtime; pytorch: 8080 only).")
+    scheduling: Scheduling = Field(default_factory=Scheduling, description="Extra tolerations and node affinity "
+                                                                           "of the predictor's pods.")
+    availability: Availability = Field(default_factory=Availability,
+                                       description="Disruption budget and zone/node spread (replicas.max > 1).")

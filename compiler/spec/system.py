@@ -8,6 +8,7 @@ from .artifacts import Features, Preprocessing, Runtime
 from .base import Name, SpecModel, empty_dict
 from .lint_config import LintConfig
 from .models import Model
+from .network import Network
 from .monitoring import Monitor
 from .node_pools import NodePool
 from .pipelines import Pipeline
@@ -32,6 +33,7 @@ class Spec(SpecModel):
     node_pools: dict[Name, NodePool] = Field(default_factory=empty_dict, description="GPU and CPU node pools.")
     pipelines: dict[Name, Pipeline] = Field(default_factory=empty_dict, description="Training pipelines (DAGs).")
     serving: dict[Name, Endpoint] = Field(default_factory=empty_dict, description="Online endpoints.")
+    network: Network = Field(default_factory=Network, description="Extra egress of the system's pods.")
     monitoring: dict[Name, Monitor] = Field(default_factory=empty_dict, description="Monitoring, keyed by endpoint.")
     environments: dict[Name, dict[str, Any]] = Field(
         default_factory=empty_dict, description="Overlays by environment name, deep-merged onto the base by --env: "

@@ -24,7 +24,7 @@ CONFIG_MAP_SIZE = 1024 * 1024               # core.MaxSecretSize, which Validate
 ALL_KINDS = ("Namespace", "ServiceAccount", "Role", "RoleBinding", "NetworkPolicy", "ConfigMap", "NodePool",
              "EC2NodeClass", "LocalModelNodeGroup", "LocalModelCache", "InferenceService", "WorkflowTemplate",
              "CronWorkflow", "PodMonitor", "ServiceMonitor", "PrometheusRule", "AlertmanagerConfig",
-             "ScaledObject", "HTTPScaledObject")
+             "ScaledObject", "HTTPScaledObject", "PodDisruptionBudget", "PriorityClass")
 
 
 def is_qualified_name(value: str) -> list[str]:
