@@ -25,6 +25,8 @@ RULES: tuple[Rule, ...] = (
     gpu.mig_strategy_mismatch,
     gpu.gpu_memory_exceeds_request,
     gpu.shared_gpu_request_above_one,
+    gpu.gpu_not_offered_on_cloud,
+    gpu.gpu_sharing_unsupported_on_gke,
     gpu.mps_with_mixed_mig_strategy,
     sched.workload_exceeds_node,
     sched.min_replicas_exceed_pool_limit,
