@@ -165,6 +165,12 @@ def _requirements(ctx: Context, pool: NodePool) -> list[dict]:
     return requirements
 
 
+def azure_size_names_gpu(size: str, gpu_name: str) -> bool:
+    """Whether an Azure VM size's name carries its accelerator (`Standard_NC24ads_A100_v4`: A100), which is
+    where the provider's `sku-gpu-name` comes from (skewer's VMSizeType.AcceleratorType)."""
+    return f"_{gpu_name}_".lower() in f"{size}_".lower()
+
+
 def _azure_requirements(pool: NodePool) -> list[dict]:
     """Azure's well-known labels (karpenter.azure.com); GPU pools also name the accelerator's exact VM sizes."""
     requirements: list[dict] = []
@@ -177,11 +183,14 @@ def _azure_requirements(pool: NodePool) -> list[dict]:
         return requirements
     offer = gpu_catalogue.offering(pool.accelerator or "", "azure")
     gpu_name = offer.gpu_name if offer else (pool.accelerator or "").upper()
-    requirements.append({"key": "karpenter.azure.com/sku-gpu-name", "operator": "In", "values": [gpu_name]})
-    requirements.append({"key": "karpenter.azure.com/sku-gpu-count", "operator": "In",
-                         "values": [str(pool.gpus_per_node)]})
     sizes = sorted(pool.instance_types) or sorted(m.name for m in (offer.machines_with(pool.gpus_per_node)
                                                                    if offer else ()))
+    # The provider parses sku-gpu-name from the size's name; Standard_ND96asr_v4 (A100 40 GB) names no GPU
+    # and gets none, so the label is required only where every size carries it.
+    if all(azure_size_names_gpu(size, gpu_name) for size in sizes):
+        requirements.append({"key": "karpenter.azure.com/sku-gpu-name", "operator": "In", "values": [gpu_name]})
+    requirements.append({"key": "karpenter.azure.com/sku-gpu-count", "operator": "In",
+                         "values": [str(pool.gpus_per_node)]})
     if sizes:  # none: GPU021 says the cloud sells no such node; the pool then launches nothing
         requirements.append({"key": INSTANCE_TYPE_LABEL, "operator": "In", "values": sizes})
     return requirements

@@ -9,6 +9,7 @@ from . import CHECKS, Case, Check
 MODULES = (
     "kubernetes",
     "karpenter",
+    "karpenter_azure",
     "nvidia",
     "argo",
     "kserve",
