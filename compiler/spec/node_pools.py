@@ -124,7 +124,7 @@ class Disruption(SpecModel):
 
 
 class NodePool(SpecModel):
-    accelerator: str | None = Field(None, description="GPU from the catalogue (t4, a10g, l4, l40s, a30, "
+    accelerator: str | None = Field(None, description="GPU from the catalogue (t4, a10g, a10, l4, l40s, a30, "
                                                       "a100-40gb, a100-80gb, h100-80gb, h200-141gb); omit for CPU pools.")
     gpus_per_node: int = Field(1, ge=1, le=16, description="GPUs on each node.")
     sharing: Sharing = Field(default_factory=Sharing, description="exclusive | {mig: {profile|layout}} | {time_slicing: {replicas}} | {mps: {replicas}}.")
