@@ -151,8 +151,8 @@ def _req(key: str, *values: str) -> dict:
     return {"key": key, "operator": "In", "values": list(values)}
 
 
-_A100_ANY = [_req("karpenter.azure.com/sku-gpu-name", "A100"), _req("karpenter.azure.com/sku-gpu-count", "8")]
-_A100_80 = _A100_ANY + [_req("node.kubernetes.io/instance-type", "Standard_ND96amsr_A100_v4")]
+_A100_80 = [_req("karpenter.azure.com/sku-gpu-name", "A100"), _req("karpenter.azure.com/sku-gpu-count", "8"),
+            _req("node.kubernetes.io/instance-type", "Standard_ND96amsr_A100_v4")]
 
 CASES = [
     Case("karpenter-azure-nodeclassref-resolves", "a NodePool whose AKSNodeClass is not compiled",
@@ -161,8 +161,10 @@ CASES = [
          [_pool("a", _A100_80, node_class="EC2NodeClass"), _class("a")]),
     Case("karpenter-azure-nodeclassref-resolves", "its AKSNodeClass is compiled",
          [_pool("a", _A100_80), _class("a")], refused=False),
-    Case("karpenter-azure-nodepool-launches-its-accelerator", "sku-gpu-name A100 alone: also the 40 GB ND96asr_v4",
-         [_pool("a", _A100_ANY), _class("a")]),
+    Case("karpenter-azure-nodepool-launches-its-accelerator",
+         "8 GPUs of family N without the sizes: also the 40 GB ND96asr_v4 (which names no GPU) and the H100s",
+         [_pool("a", [_req("karpenter.azure.com/sku-family", "N"), _req("karpenter.azure.com/sku-gpu-count", "8")]),
+          _class("a")]),
     Case("karpenter-azure-nodepool-launches-its-accelerator", "an EC2 instance type: no VM size is kept",
          [_pool("a", [_req("node.kubernetes.io/instance-type", "p4de.24xlarge")]), _class("a")]),
     Case("karpenter-azure-nodepool-launches-its-accelerator", "the exact 80 GB size",
