@@ -266,3 +266,22 @@ def test_catalogue_per_cloud_is_consistent() -> None:
     azure = {key: {m.name for m in gpu_catalogue.offering(key, "azure").machines}
              for key in gpu_catalogue.offered_on("azure")}
     assert not azure["a100-40gb"] & azure["a100-80gb"]
+
+
+def test_instance_families_narrow_what_the_pool_launches() -> None:
+    """The example's gpu-serve asks for family g6: the lint's instance types and the NodePool agree (no gr6)."""
+    from compiler import capacity
+
+    spec = check_file(str(PRODUCTION / "mlops.yaml")).spec
+    launchable = capacity.launchable_instance_types(spec.node_pools["gpu-serve"])
+    assert launchable and {row.family for row in launchable} == {"g6"}
+    pool = next(o for o in lower(check_file(str(PRODUCTION / "mlops.yaml")))
+                if o["kind"] == "NodePool" and o["metadata"]["name"].endswith("gpu-serve"))
+    requirements = {r["key"]: r["values"] for r in pool["spec"]["template"]["spec"]["requirements"]}
+    assert requirements["karpenter.k8s.aws/instance-family"] == ["g6"]
+
+
+def test_the_plan_names_each_clouds_machine_and_region() -> None:
+    spec = check_file(str(CASES / "gcp-gke-pools.yaml")).spec
+    basis = pool_costs(spec)["l4-shared"].price.basis
+    assert basis.startswith("g2-standard-16 (1 × l4, gcp us-central1)")
