@@ -285,3 +285,14 @@ def test_the_plan_names_each_clouds_machine_and_region() -> None:
     spec = check_file(str(CASES / "gcp-gke-pools.yaml")).spec
     basis = pool_costs(spec)["l4-shared"].price.basis
     assert basis.startswith("g2-standard-16 (1 × l4, gcp us-central1)")
+
+
+def test_azure_nodepools_are_checked_with_the_azure_providers_cel_rules() -> None:
+    """The Azure provider's NodePool CRD restricts its own label domain; the AWS copy does not know it."""
+    objects = lower(check_file(str(CASES / "azure-gpu-pools.yaml")))
+    pool = next(o for o in objects if o["kind"] == "NodePool")
+    validator = get_validator("1.31")
+    assert validator.validate(pool) == []
+    pool["spec"]["template"]["spec"]["requirements"].append(
+        {"key": "karpenter.azure.com/made-up", "operator": "In", "values": ["x"]})
+    assert any('label domain "karpenter.azure.com" is restricted' in e for e in validator.validate(pool))
