@@ -11,7 +11,7 @@ and the two fact tables only: it is on the `mlops lint` path.
   layout's count x GPUs and no whole `nvidia.com/gpu`; with `single`, every slice as `nvidia.com/gpu`.
 - Instance types: what the NodePool's requirements select from compiler/instance_types.py: the
   listed `instance_types`, or for a GPU pool every instance type with the accelerator's GPU (its
-  EC2 GPU name and per-GPU memory) and `gpus_per_node` of them; a CPU pool without a list may launch
+  EC2 GPU name and per-GPU memory) and `gpus_per_node` of them, of `instance_families` when set; a CPU pool without a list may launch
   any amd64 instance type of categories c, m and r (`CPU_POOL_BOUNDS`), which the table does not
   hold row by row.
 """
@@ -105,7 +105,8 @@ def launchable_instance_types(pool: "NodePool") -> list[InstanceType] | None:
     `instance_types` (bounded by `instance_types.CPU_POOL_BOUNDS` instead).
     """
     if pool.is_gpu:
-        candidates = [row for row in gpu_instance_types(pool) if row.gpu_count == pool.gpus_per_node]
+        candidates = [row for row in gpu_instance_types(pool) if row.gpu_count == pool.gpus_per_node
+                      and (not pool.instance_families or row.family in pool.instance_families)]
         if not pool.instance_types:
             return candidates
     elif not pool.instance_types:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from .diagnostics import SpecError
 from .loader import LoadedDocument, load_bytes, load_file
+from .node_pool_checks import check_node_pools
 from .overlays import apply_overlay, environment_names
 from .references import check_references
 from .serving_checks import check_serving
@@ -37,6 +38,7 @@ def check_document(document: LoadedDocument, env: str | None = None) -> CheckedS
     spec = validate_data(data, source_map)
     check_references(spec, source_map, env)
     check_serving(spec, source_map)
+    check_node_pools(spec, source_map)
     return CheckedSpec(spec, source_map, document, env)
 
 

@@ -42,14 +42,21 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import NamedTuple
 
 __all__ = [
     "ACCELERATORS",
     "Accelerator",
     "MIG_USABLE_PERCENT",
     "MigProfile",
+    "CLOUDS",
+    "CLOUD_PRICE_SOURCES",
+    "CloudGpu",
+    "CloudMachine",
     "get",
     "layout_problem",
+    "offered_on",
+    "offering",
     "mig_resource_name",
     "smallest_profile_fitting",
 ]
@@ -162,6 +169,19 @@ _TABLE = (
         memory_slices=0,
         mig_device_ids=(),
         hourly_price_usd=1.006,  # g5.xlarge (1 GPU) $1.006/h, AWS us-east-1, karpenter pricing 2026-02-09
+    ),
+    Accelerator(
+        key="a10",
+        product="NVIDIA A10",
+        memory_bytes=24 * _GIB,
+        aws_gpu_name=None,  # EC2 has the A10G (a10g), not the A10
+        aws_instance_types=(),
+        mig_profiles=_NO_MIG,
+        compute_slices=0,
+        memory_slices=0,
+        mig_device_ids=(),
+        # Standard_NV36ads_A10_v5 (1 whole A10) $3.20/h, Azure eastus (see CLOUD_PRICE_SOURCES["azure"]).
+        hourly_price_usd=3.20,
     ),
     Accelerator(
         key="l4",
@@ -337,3 +357,162 @@ def mig_resource_name(profile: MigProfile | str) -> str:
     """
     name = profile if isinstance(profile, str) else profile.name
     return f"nvidia.com/mig-{name}"
+
+
+# --- Per cloud -------------------------------------------------------------------------------------
+#
+# Where each accelerator is sold outside EC2, and under which name. AWS stays in the Accelerator rows
+# above (aws_gpu_name, aws_instance_types, hourly_price_usd) and in compiler/instance_types.py.
+#
+# Azure. VM sizes with NVIDIA GPUs that AKS node auto-provisioning (Karpenter's Azure provider) can
+# launch with a managed driver: Azure/karpenter-provider-azure v1.14.2 (d1552b7e96e3)
+# `pkg/utils/supported-gpus.yaml`. `karpenter.azure.com/sku-gpu-name` is the accelerator part of the
+# VM size name as the provider parses it (`pkg/providers/instancetype/instancetype.go`
+# setRequirementsGPU: `vmsize.AcceleratorType`; its tests expect "A100" for Standard_NC24ads_A100_v4),
+# and `sku-gpu-count` the SKU's `GPUs` capability. The two A100s (40 GB ND96asr_v4, 80 GB
+# ND96amsr_A100_v4 / NC*ads_A100_v4) and H100 80 GB SXM (ND96isr_H100_v5) vs H100 NVL 94 GB
+# (NC*ads_H100_v5) share a sku-gpu-name, so pools also require the exact VM sizes below. GPU model,
+# count, memory and NVLink per size: Azure's VM size docs (learn.microsoft.com/azure/virtual-machines/
+# sizes/gpu-accelerated/: ncast4v3-series, nvadsa10v5-series, nca100v4-series, ndasra100v4-series,
+# ndma100v4-series, ndh100v5-series, ndh200v5-series). NV*ads_A10_v5 below 36 vCPUs are fractions of
+# one A10 (vGPU) and are left out.
+#
+# GCP. Compute Engine GPU machine types (cloud.google.com/compute/docs/gpus, "GPU machine types"):
+# the accelerator is built into a2 (A100), a3 (H100/H200) and g2 (L4) machine types; T4 is attached
+# to N1 machine types. `gke_accelerator` is the accelerator type GKE labels nodes with
+# (`cloud.google.com/gke-accelerator`) and node pools declare (`guest_accelerator.type`).
+# `mig_partitions` are the GKE `gpu_partition_size` values: GKE partitions every GPU of a node pool
+# into one size (cloud.google.com/kubernetes-engine/docs/how-to/gpus-multi, "Multi-instance GPU
+# partitions"), so a mixed layout is impossible there.
+#
+# Prices: USD per node-hour, on-demand, one reference region per cloud (CLOUD_PRICE_SOURCES); None
+# where the source has no price for the region. Spot is not listed: the plan prices spot pools at the
+# on-demand rate, the upper bound (compiler/plan/costs.py).
+
+#: Clouds with a provisioner for node pools (`platform.cloud: generic` has none).
+CLOUDS = ("aws", "azure", "gcp")
+
+CLOUD_PRICE_SOURCES: Mapping[str, str] = MappingProxyType({
+    "aws": "AWS us-east-1 on-demand, Linux: aws/karpenter-provider-aws "
+           "pkg/providers/pricing/zz_generated.pricing_aws.go at commit 265ee0ba5b8e (generated "
+           "2026-02-09T13:43:35Z from the AWS Price List API)",
+    "azure": "Azure eastus on-demand, Linux: Azure/karpenter-provider-azure v1.14.2 (d1552b7e96e3) "
+             "pkg/providers/pricing/zz_generated.pricing.go (generated 2026-06-18T03:43:41Z from the Azure "
+             "Retail Prices API)",
+    "gcp": "GCP us-central1 on-demand: cloudpilot-ai/karpenter-provider-gcp "
+           "pkg/providers/pricing/initial-prices.json at commit 373e2baa9665 (2026-08-03, from the Cloud "
+           "Billing Catalog API)",
+})
+
+#: The region each cloud's built-in prices are for.
+PRICE_REGIONS: Mapping[str, str] = MappingProxyType({"aws": "us-east-1", "azure": "eastus", "gcp": "us-central1"})
+
+
+class CloudMachine(NamedTuple):
+    """One machine type / VM size with GPUs of one accelerator."""
+
+    name: str                         # node.kubernetes.io/instance-type
+    gpus: int                         # GPUs of the accelerator on it
+    nvlink: bool                      # GPUs connected by NVLink/NVSwitch (False: PCIe only)
+    hourly_price_usd: float | None    # the whole node, on-demand, PRICE_REGIONS[cloud]; None: no price there
+
+
+class CloudGpu(NamedTuple):
+    """One accelerator as one cloud sells it."""
+
+    cloud: str
+    gpu_name: str                        # azure: karpenter.azure.com/sku-gpu-name; gcp: gke-accelerator
+    machines: tuple[CloudMachine, ...]   # smallest first
+    mig_partitions: tuple[str, ...]      # MIG profiles this cloud's provisioner can set (all for azure)
+
+    def machines_with(self, gpus: int) -> tuple[CloudMachine, ...]:
+        return tuple(machine for machine in self.machines if machine.gpus == gpus)
+
+    @property
+    def gpu_counts(self) -> tuple[int, ...]:
+        return tuple(sorted({machine.gpus for machine in self.machines}))
+
+
+def _m(name: str, gpus: int, nvlink: bool, price: float | None) -> CloudMachine:
+    return CloudMachine(name, gpus, nvlink, price)
+
+
+_A100_40_GKE = ("1g.5gb", "2g.10gb", "3g.20gb", "7g.40gb")
+_A100_80_GKE = ("1g.10gb", "2g.20gb", "3g.40gb", "7g.80gb")
+_H100_GKE = ("1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb")
+_H200_GKE = ("1g.18gb", "1g.35gb", "2g.35gb", "3g.71gb", "4g.71gb", "7g.141gb")
+
+def _all_profiles(key: str) -> tuple[str, ...]:
+    """Azure nodes are partitioned by the GPU Operator's MIG manager: every profile NVIDIA offers."""
+    return tuple(ACCELERATORS[key].mig_profiles)
+
+
+# (cloud, accelerator key) -> offering.
+_OFFERINGS: Mapping[tuple[str, str], CloudGpu] = MappingProxyType({
+    # Azure: prices from CLOUD_PRICE_SOURCES["azure"], region eastus.
+    ("azure", "t4"): CloudGpu("azure", "T4", (
+        _m("Standard_NC4as_T4_v3", 1, False, 0.526), _m("Standard_NC8as_T4_v3", 1, False, 0.752),
+        _m("Standard_NC16as_T4_v3", 1, False, 1.204), _m("Standard_NC64as_T4_v3", 4, False, 4.352)), ()),
+    ("azure", "a10"): CloudGpu("azure", "A10", (
+        _m("Standard_NV36ads_A10_v5", 1, False, 3.20), _m("Standard_NV72ads_A10_v5", 2, False, 6.52)), ()),
+    ("azure", "a100-40gb"): CloudGpu("azure", "A100", (_m("Standard_ND96asr_v4", 8, True, 27.197),),
+                                     _all_profiles("a100-40gb")),
+    ("azure", "a100-80gb"): CloudGpu("azure", "A100", (
+        _m("Standard_NC24ads_A100_v4", 1, False, 3.673), _m("Standard_NC48ads_A100_v4", 2, False, 7.346),
+        _m("Standard_NC96ads_A100_v4", 4, False, 14.692), _m("Standard_ND96amsr_A100_v4", 8, True, 32.77)),
+        _all_profiles("a100-80gb")),
+    ("azure", "h100-80gb"): CloudGpu("azure", "H100", (_m("Standard_ND96isr_H100_v5", 8, True, 98.32),),
+                                     _all_profiles("h100-80gb")),
+    # Not sold in eastus (the source prices it in other regions only): no price claimed.
+    ("azure", "h200-141gb"): CloudGpu("azure", "H200", (_m("Standard_ND96isr_H200_v5", 8, True, None),),
+                                      _all_profiles("h200-141gb")),
+    # GCP: prices from CLOUD_PRICE_SOURCES["gcp"], region us-central1. T4: an N1 machine with attached
+    # GPUs; the source prices the N1 machine only, not the GPUs, so no node price is claimed.
+    ("gcp", "t4"): CloudGpu("gcp", "nvidia-tesla-t4", (
+        _m("n1-standard-4", 1, False, None), _m("n1-standard-8", 1, False, None),
+        _m("n1-standard-16", 2, False, None), _m("n1-standard-32", 4, False, None)), ()),
+    ("gcp", "l4"): CloudGpu("gcp", "nvidia-l4", (
+        _m("g2-standard-4", 1, False, 0.706832255), _m("g2-standard-8", 1, False, 0.853624271),
+        _m("g2-standard-12", 1, False, 1.000416287), _m("g2-standard-16", 1, False, 1.147208303),
+        _m("g2-standard-32", 1, False, 1.734376367), _m("g2-standard-24", 2, False, 2.000832574),
+        _m("g2-standard-48", 4, False, 4.001665148), _m("g2-standard-96", 8, False, 8.003330296)), ()),
+    ("gcp", "a100-40gb"): CloudGpu("gcp", "nvidia-tesla-a100", (
+        _m("a2-highgpu-1g", 1, False, 3.673385), _m("a2-highgpu-2g", 2, True, 7.34677),
+        _m("a2-highgpu-4g", 4, True, 14.69354), _m("a2-highgpu-8g", 8, True, 29.38708),
+        _m("a2-megagpu-16g", 16, True, 55.739504)), _A100_40_GKE),
+    ("gcp", "a100-80gb"): CloudGpu("gcp", "nvidia-a100-80gb", (
+        _m("a2-ultragpu-1g", 1, False, 5.06879789041096), _m("a2-ultragpu-2g", 2, True, 10.1375957808219),
+        _m("a2-ultragpu-4g", 4, True, 20.2751915616438), _m("a2-ultragpu-8g", 8, True, 40.5503831232877)),
+        _A100_80_GKE),
+    ("gcp", "h100-80gb"): CloudGpu("gcp", "nvidia-h100-80gb", (
+        _m("a3-highgpu-1g", 1, False, 11.0612499878219), _m("a3-highgpu-2g", 2, True, 22.1224999756438),
+        _m("a3-highgpu-4g", 4, True, 44.2449999512877), _m("a3-highgpu-8g", 8, True, 88.4899999025753)),
+        _H100_GKE),
+    ("gcp", "h200-141gb"): CloudGpu("gcp", "nvidia-h200-141gb", (_m("a3-ultragpu-8g", 8, True, None),),
+                                    _H200_GKE),  # a3-ultragpu-8g: not in the source's us-central1 prices
+})
+
+
+def _aws_offering(acc: Accelerator) -> CloudGpu | None:
+    from . import instance_types  # the EC2 table; imported here to keep the catalogue's import light
+
+    rows = [row for name in acc.aws_instance_types if (row := instance_types.get(name)) is not None]
+    if not rows:
+        return None
+    # EC2 prices come per GPU (hourly_price_usd); p4d/p4de/p5/p5e/p5en have NVSwitch between their 8 GPUs.
+    return CloudGpu("aws", acc.aws_gpu_name or acc.key, tuple(
+        CloudMachine(row.name, row.gpu_count, row.name.startswith("p") and row.gpu_count == 8,
+                     round(acc.hourly_price_usd * row.gpu_count, 6)) for row in rows), tuple(acc.mig_profiles))
+
+
+def offering(key: str, cloud: str) -> CloudGpu | None:
+    """How `cloud` sells accelerator `key` (machine types, GPU name, MIG sizes); None: it does not."""
+    if cloud == "aws":
+        acc = ACCELERATORS.get(key)
+        return _aws_offering(acc) if acc is not None else None
+    return _OFFERINGS.get((cloud, key))
+
+
+def offered_on(cloud: str) -> tuple[str, ...]:
+    """The accelerator keys `cloud` sells, in catalogue order."""
+    return tuple(key for key in ACCELERATORS if offering(key, cloud) is not None)

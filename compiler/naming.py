@@ -92,7 +92,7 @@ def derived_names(spec) -> list[tuple[str, str, tuple]]:
 
     for key, pool in spec.node_pools.items():
         add("NodePool", key, "", ("node_pools", key))
-        add("EC2NodeClass", key, "", ("node_pools", key))
+        add("AKSNodeClass" if spec.platform.cloud == "azure" else "EC2NodeClass", key, "", ("node_pools", key))
         if pool.sharing.mode != "exclusive":
             add("NodeOverlay", key, "", ("node_pools", key, "sharing"))
     for key, pipeline in spec.pipelines.items():

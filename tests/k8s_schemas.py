@@ -34,6 +34,10 @@ CACHE_DIR = REPO_ROOT / ".cache" / "crd-schemas"
 # Both kubernetes-sigs/karpenter and aws/karpenter-provider-aws ship a NodePool CRD; EKS installs
 # the AWS copy (two extra CEL rules), so that one wins.
 PREFERRED_CRDS = {("karpenter.sh", "NodePool"): "karpenter.sh/aws-provider/nodepools.yaml"}
+# AKS node auto-provisioning installs the Azure provider's NodePool CRD (its CEL rules restrict the
+# karpenter.azure.com and kubernetes.azure.com label domains): NodePools whose nodeClassRef is an
+# AKSNodeClass are checked against that copy.
+PROVIDER_CRDS = {("karpenter.sh", "NodePool", "karpenter.azure.com"): "karpenter.sh/azure-provider/nodepools.yaml"}
 
 # Parsing a whole 2.8 MB Argo CRD takes up to a second; its first lines name its group and kind.
 _CRD_HEADER = re.compile(
@@ -212,6 +216,7 @@ class SchemaValidator:
     def __init__(self, kubernetes_version: str, upstream: Path) -> None:
         self.kubernetes_version = kubernetes_version
         self.crds = crd_index(upstream / "crds")
+        self.upstream = upstream
         # CEL rule text -> evaluations skipped because cel-python lacks a function it calls.
         self.skipped_cel_rules: Counter[str] = Counter()
         self.evaluated_cel_rules: Counter[str] = Counter()
@@ -228,6 +233,10 @@ class SchemaValidator:
             return [((), "apiVersion and kind must be strings")]
         group, _, version = api_version.rpartition("/")
         crd = self.crds.get((group, kind))
+        node_class = ((((obj.get("spec") or {}).get("template") or {}).get("spec") or {}).get("nodeClassRef") or {})
+        provider_crd = PROVIDER_CRDS.get((group, kind, node_class.get("group")))
+        if provider_crd is not None and (self.upstream / "crds" / provider_crd).is_file():
+            crd = self.upstream / "crds" / provider_crd
         validator = crd_validator(crd, version) if crd else None
         if validator is not None:
             return self._custom_resource_errors(validator, obj)

@@ -198,7 +198,7 @@ def test_device_ids_are_grouped_as_nvidia_groups_them(nvidia_configs, acc) -> No
 
 def test_catalogue_keys_in_spec_order() -> None:
     assert list(ACCELERATORS) == [
-        "t4", "a10g", "l4", "l40s", "a30", "a100-40gb", "a100-80gb", "h100-80gb", "h200-141gb",
+        "t4", "a10g", "a10", "l4", "l40s", "a30", "a100-40gb", "a100-80gb", "h100-80gb", "h200-141gb",
     ]
     assert all(key == acc.key for key, acc in ACCELERATORS.items())
 

@@ -1,4 +1,6 @@
-"""`node_pools:` -> Karpenter NodePool + EC2NodeClass (+ NodeOverlay) on cloud aws, and the NVIDIA GPU sharing configs.
+"""`node_pools:` -> Karpenter NodePool + EC2NodeClass (cloud aws) or + AKSNodeClass (cloud azure), NodeOverlays,
+and the NVIDIA GPU sharing configs. On cloud gcp the node pools are GKE node pools the Pulumi program
+declares (backends/pulumi/gke_node_pools.py): nothing here, as GKE shares GPUs on the node pool itself.
 
 Names: NodePools, EC2NodeClasses and NodeOverlays are cluster-scoped, and the GPU Operator's
 ConfigMaps, their keys and the node labels selecting them are shared by the whole cluster: all of
@@ -14,6 +16,14 @@ Sharing is configured per pool through node labels the GPU Operator watches:
   MIG-capable node without a config with it (ClusterPolicy default), and exclusive pools of
   MIG-capable GPUs ask for it explicitly.
 `cloud: generic` gets the configs only; its nodes must carry the same labels and taints.
+`cloud: gcp` gets no configs: GKE configures time-sharing, MPS and MIG partitions per node pool
+(`gpu_sharing_config`, `gpu_partition_size`) and its own device plugin reads them from the node.
+
+Azure (AKS node auto-provisioning, Azure/karpenter-provider-azure v1.14.2): the same `karpenter.sh/v1`
+NodePool, with Azure's well-known labels (`karpenter.azure.com/sku-gpu-name`, `sku-gpu-count`,
+`sku-family`), the exact VM sizes of the accelerator (two A100s and two H100s share a GPU name) and an
+`AKSNodeClass` (`karpenter.azure.com/v1beta1`) whose `gpu.mode: Driver` lets AKS install the NVIDIA
+driver (the GPU Operator then runs with `driver.enabled=false`, docs/clouds.md).
 
 Instance types: a GPU pool requires its GPU's EC2 name, count and per-GPU memory (an a100-80gb
 pool must not launch A100-40GB instances, where its MIG profiles do not exist); a CPU pool without
@@ -30,7 +40,14 @@ the same resources.
 Disruption: pools that run pipeline steps are only consolidated when empty and never expire, and
 every step pod carries `karpenter.sh/do-not-disrupt`, so a training run is not evicted for a
 cheaper node. Karpenter has no minimum node count for dynamic pools: `nodes.min` is kept as an
-annotation (`mlops.dev/nodes-min`) for the plan and cost estimates.
+annotation (`mlops.dev/nodes-min`) for the plan and cost estimates. (Karpenter v1.14's alpha static
+NodePools, `spec.replicas`, keep a fixed count but allow only `limits.nodes` and ignore consolidation:
+not a minimum under a dynamic pool, so they are not used.) `disruption.budgets` replace the default
+budget of 10 %.
+
+Capacity: `spot-or-on-demand` allows both capacity types; Karpenter launches spot when it is offered
+and falls back to on-demand when it is not (its capacity-type selection prefers spot when both are
+allowed).
 """
 from __future__ import annotations
 
@@ -50,6 +67,12 @@ MIG_CONFIG_LABEL = "nvidia.com/mig.config"
 MIG_DISABLED = "all-disabled"
 NODE_POOL_NAME_LABEL = "karpenter.sh/nodepool"
 EC2_NODE_CLASS = {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass"}
+AKS_NODE_CLASS = {"group": "karpenter.azure.com", "kind": "AKSNodeClass"}
+ZONE_LABEL = "topology.kubernetes.io/zone"
+INSTANCE_TYPE_LABEL = "node.kubernetes.io/instance-type"
+#: Azure's SKU families for CPU pools without instance types: general purpose, memory and compute optimised.
+AZURE_CPU_FAMILIES = ("D", "E", "F")
+AZURE_IMAGE_FAMILY = "Ubuntu2204"
 ACCELERATOR_ANNOTATION = f"{DOMAIN}/accelerator"
 #: Amazon Linux 2023: Karpenter picks the NVIDIA variant for GPU instance types.
 AMI_ALIAS = "al2023@latest"
@@ -58,13 +81,17 @@ AMI_ALIAS = "al2023@latest"
 def lower_node_pools(ctx: Context) -> list[dict]:
     pools = ctx.spec.node_pools
     objects: list[dict] = []
-    if ctx.spec.platform.cloud == "aws":
+    cloud = ctx.spec.platform.cloud
+    if cloud in ("aws", "azure"):
+        node_class = ec2_node_class if cloud == "aws" else aks_node_class
         for name in sorted(pools):
-            objects.append(ec2_node_class(ctx, name, pools[name]))
+            objects.append(node_class(ctx, name, pools[name]))
             objects.append(node_pool(ctx, name, pools[name]))
             overlay = node_overlay(ctx, name, pools[name])
             if overlay is not None:
                 objects.append(overlay)
+    if cloud == "gcp":
+        return objects  # GKE shares GPUs per node pool: no device-plugin or MIG configs
     device_plugin = device_plugin_config(ctx)
     if device_plugin is not None:
         objects.append(device_plugin)
@@ -87,6 +114,8 @@ def sharing_key(ctx: Context, pool_name: str) -> str:
 def node_labels(ctx: Context, name: str, pool: NodePool) -> dict[str, str]:
     """The labels nodes of this pool carry: workloads select the pool, the GPU Operator the sharing config."""
     result = {NODE_POOL_LABEL: pool_resource_name(ctx, name)}
+    if ctx.spec.platform.cloud == "gcp":
+        return result  # GKE's own labels select sharing (backends/kubernetes/gke.py)
     if pool.sharing.mode in ("time_slicing", "mps"):
         result[DEVICE_PLUGIN_LABEL] = sharing_key(ctx, name)
     elif pool.sharing.mode == "mig":
@@ -100,16 +129,28 @@ def runs_pipelines(ctx: Context, name: str) -> bool:
     return any(step.resources.pool == name for p in ctx.spec.pipelines.values() for step in p.steps.values())
 
 
-def _requirements(pool: NodePool) -> list[dict]:
+def capacity_types(pool: NodePool) -> list[str]:
+    """`karpenter.sh/capacity-type` values: spot-or-on-demand allows both (Karpenter prefers spot)."""
+    return ["on-demand", "spot"] if pool.capacity == "spot-or-on-demand" else [pool.capacity]
+
+
+def _requirements(ctx: Context, pool: NodePool) -> list[dict]:
     requirements = [
-        {"key": "karpenter.sh/capacity-type", "operator": "In", "values": [pool.capacity]},
+        {"key": "karpenter.sh/capacity-type", "operator": "In", "values": capacity_types(pool)},
         {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]},
         {"key": "kubernetes.io/os", "operator": "In", "values": ["linux"]},
     ]
+    if pool.zones:
+        requirements.append({"key": ZONE_LABEL, "operator": "In", "values": sorted(pool.zones)})
+    if ctx.spec.platform.cloud == "azure":
+        return requirements + _azure_requirements(pool)
     if pool.instance_types:
-        requirements.append({"key": "node.kubernetes.io/instance-type", "operator": "In",
+        requirements.append({"key": INSTANCE_TYPE_LABEL, "operator": "In",
                              "values": sorted(pool.instance_types)})
-    elif not pool.is_gpu:
+    if pool.instance_families:
+        requirements.append({"key": "karpenter.k8s.aws/instance-family", "operator": "In",
+                             "values": sorted(pool.instance_families)})
+    elif not pool.is_gpu and not pool.instance_types:
         requirements.append({"key": "karpenter.k8s.aws/instance-category", "operator": "In",
                              "values": list(CPU_POOL_CATEGORIES)})
     if pool.is_gpu:
@@ -124,11 +165,56 @@ def _requirements(pool: NodePool) -> list[dict]:
     return requirements
 
 
+def azure_size_names_gpu(size: str, gpu_name: str) -> bool:
+    """Whether an Azure VM size's name carries its accelerator (`Standard_NC24ads_A100_v4`: A100), which is
+    where the provider's `sku-gpu-name` comes from (skewer's VMSizeType.AcceleratorType)."""
+    return f"_{gpu_name}_".lower() in f"{size}_".lower()
+
+
+def _azure_requirements(pool: NodePool) -> list[dict]:
+    """Azure's well-known labels (karpenter.azure.com); GPU pools also name the accelerator's exact VM sizes."""
+    requirements: list[dict] = []
+    if pool.instance_families or not pool.is_gpu:
+        requirements.append({"key": "karpenter.azure.com/sku-family", "operator": "In",
+                             "values": sorted(pool.instance_families) or list(AZURE_CPU_FAMILIES)})
+    if not pool.is_gpu:
+        if pool.instance_types:
+            requirements.append({"key": INSTANCE_TYPE_LABEL, "operator": "In", "values": sorted(pool.instance_types)})
+        return requirements
+    offer = gpu_catalogue.offering(pool.accelerator or "", "azure")
+    gpu_name = offer.gpu_name if offer else (pool.accelerator or "").upper()
+    sizes = sorted(pool.instance_types) or sorted(m.name for m in (offer.machines_with(pool.gpus_per_node)
+                                                                   if offer else ()))
+    # The provider parses sku-gpu-name from the size's name; Standard_ND96asr_v4 (A100 40 GB) names no GPU
+    # and gets none, so the label is required only where every size carries it.
+    if all(azure_size_names_gpu(size, gpu_name) for size in sizes):
+        requirements.append({"key": "karpenter.azure.com/sku-gpu-name", "operator": "In", "values": [gpu_name]})
+    requirements.append({"key": "karpenter.azure.com/sku-gpu-count", "operator": "In",
+                         "values": [str(pool.gpus_per_node)]})
+    if sizes:  # none: GPU021 says the cloud sells no such node; the pool then launches nothing
+        requirements.append({"key": INSTANCE_TYPE_LABEL, "operator": "In", "values": sizes})
+    return requirements
+
+
+def _budgets(pool: NodePool) -> list[dict]:
+    if not pool.disruption.budgets:
+        return [{"nodes": "10%"}]
+    budgets = []
+    for budget in pool.disruption.budgets:
+        item: dict = {"nodes": budget.nodes}
+        if budget.schedule is not None:
+            item.update(schedule=budget.schedule, duration=budget.duration)
+        if budget.reasons:
+            item["reasons"] = sorted(set(budget.reasons))
+        budgets.append(item)
+    return budgets
+
+
 def _disruption(ctx: Context, name: str) -> dict:
+    budgets = _budgets(ctx.spec.node_pools[name])
     if runs_pipelines(ctx, name):
-        return {"consolidationPolicy": "WhenEmpty", "consolidateAfter": "10m", "budgets": [{"nodes": "10%"}]}
-    return {"consolidationPolicy": "WhenEmptyOrUnderutilized", "consolidateAfter": "5m",
-            "budgets": [{"nodes": "10%"}]}
+        return {"consolidationPolicy": "WhenEmpty", "consolidateAfter": "10m", "budgets": budgets}
+    return {"consolidationPolicy": "WhenEmptyOrUnderutilized", "consolidateAfter": "5m", "budgets": budgets}
 
 
 def _limits(ctx: Context, pool: NodePool) -> dict[str, str]:
@@ -141,8 +227,9 @@ def _limits(ctx: Context, pool: NodePool) -> dict[str, str]:
 def node_pool(ctx: Context, name: str, pool: NodePool) -> dict:
     resource = pool_resource_name(ctx, name)
     template_spec: dict = {
-        "nodeClassRef": {**EC2_NODE_CLASS, "name": resource},
-        "requirements": _requirements(pool),
+        "nodeClassRef": {**(AKS_NODE_CLASS if ctx.spec.platform.cloud == "azure" else EC2_NODE_CLASS),
+                         "name": resource},
+        "requirements": _requirements(ctx, pool),
         "expireAfter": "Never" if runs_pipelines(ctx, name) else "720h",
     }
     if pool.is_gpu and pool.taint:
@@ -180,7 +267,7 @@ def ec2_node_class(ctx: Context, name: str, pool: NodePool) -> dict:
     discovery = [{"tags": {"karpenter.sh/discovery": ctx.system}}]
     meta = metadata(ctx, resource, COMPONENT, f"node_pools.{name}", namespaced=False)
     return obj("karpenter.k8s.aws/v1", "EC2NodeClass", meta, spec={
-        "amiSelectorTerms": [{"alias": AMI_ALIAS}],
+        "amiSelectorTerms": [{"alias": pool.image or AMI_ALIAS}],
         "role": f"KarpenterNodeRole-{ctx.system}",
         "subnetSelectorTerms": discovery,
         "securityGroupSelectorTerms": discovery,
@@ -190,11 +277,29 @@ def ec2_node_class(ctx: Context, name: str, pool: NodePool) -> dict:
         "blockDeviceMappings": [{
             "deviceName": "/dev/xvda",
             "rootVolume": True,
-            "ebs": {"volumeSize": "200Gi" if pool.is_gpu else "100Gi", "volumeType": "gp3",
+            "ebs": {"volumeSize": f"{root_volume_gib(pool)}Gi", "volumeType": "gp3",
                     "encrypted": True, "deleteOnTermination": True},
         }],
         "tags": {f"{DOMAIN}/system": ctx.system, f"{DOMAIN}/node-pool": resource},
     })
+
+
+def root_volume_gib(pool: NodePool) -> int:
+    """The root disk: `root_volume_gib`, else 200 GiB for GPU pools (images, drivers, model caches), 100 for CPU."""
+    return pool.root_volume_gib or (200 if pool.is_gpu else 100)
+
+
+def aks_node_class(ctx: Context, name: str, pool: NodePool) -> dict:
+    resource = pool_resource_name(ctx, name)
+    meta = metadata(ctx, resource, COMPONENT, f"node_pools.{name}", namespaced=False)
+    spec: dict = {
+        "imageFamily": pool.image or AZURE_IMAGE_FAMILY,
+        "osDiskSizeGB": root_volume_gib(pool),
+        "tags": {f"{DOMAIN}/system": ctx.system, f"{DOMAIN}/node-pool": resource},
+    }
+    if pool.is_gpu:
+        spec["gpu"] = {"mode": "Driver"}  # AKS installs the NVIDIA driver; the GPU Operator must not
+    return obj("karpenter.azure.com/v1beta1", "AKSNodeClass", meta, spec=spec)
 
 
 def _sharing_config(pool: NodePool) -> dict:

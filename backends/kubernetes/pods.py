@@ -72,7 +72,13 @@ def pool_label_value(ctx: Context, pool: str) -> str:
 def node_selector(ctx: Context, resources: Resources) -> dict[str, str] | None:
     if resources.pool is None:
         return None
-    return {NODE_POOL_LABEL: pool_label_value(ctx, resources.pool)}
+    selector = {NODE_POOL_LABEL: pool_label_value(ctx, resources.pool)}
+    pool = ctx.spec.node_pools.get(resources.pool)
+    if ctx.spec.platform.cloud == "gcp" and pool is not None:
+        from .gke import node_labels as gke_labels  # GKE labels its GPU nodes with the sharing it set up
+
+        selector.update(gke_labels(pool))
+    return dict(sorted(selector.items()))
 
 
 def tolerations(ctx: Context, resources: Resources) -> list[dict] | None:

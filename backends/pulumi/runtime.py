@@ -43,11 +43,21 @@ def deploy(spec_path: str = "mlops.yaml", env: str | None = None) -> dict[str, "
         report_lint(checked, lock)
         from backends.kubernetes import lower
 
-        objects = lower(checked, fresh_lock(checked, lock))
+        usable = fresh_lock(checked, lock)
+        objects = lower(checked, usable)
+        from backends.kubernetes import context_for
+
+        from .gke_node_pools import gke_node_pools
+
+        gke = gke_node_pools(context_for(checked, usable))
     except (SpecError, UsageError) as error:
         raise pulumi.RunError(str(error)) from None
     pulumi.log.info(f"mlops: {len(objects)} objects from {spec_path}, environment {checked.env or 'base'}")
     declared = declare(plan(objects), provider())
+    if gke:  # cloud gcp: the GKE node pools, through the stack's default gcp provider
+        from .gke_node_pools import declare as declare_gke_node_pools
+
+        declared.update(declare_gke_node_pools(gke))
     for key, value in stack_outputs(objects, checked.env).items():
         pulumi.export(key, value)
     return declared

@@ -26,6 +26,8 @@ RULES: tuple[Rule, ...] = (
     gpu.gpu_memory_exceeds_request,
     gpu.shared_gpu_request_above_one,
     gpu.mps_with_mixed_mig_strategy,
+    gpu.gpu_not_offered_on_cloud,
+    gpu.gpu_sharing_unsupported_on_gke,
     sched.workload_exceeds_node,
     sched.min_replicas_exceed_pool_limit,
     sched.pool_launches_no_instance_type,

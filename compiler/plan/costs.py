@@ -6,12 +6,16 @@ The node-hour price of a pool, first match wins:
 1. `platform.prices[<instance type>]` for the first of the pool's `instance_types` priced there
    (a negotiated per-node rate);
 2. GPU pools: `platform.prices[<accelerator>]` × `gpus_per_node` (a negotiated per-GPU rate);
-3. GPU pools: the catalogue's `hourly_price_usd` (compiler/gpu_catalogue.py, AWS us-east-1
-   on-demand, with its source and date there) × `gpus_per_node`;
-4. CPU pools: CPU_INSTANCE_PRICES for the first of the pool's `instance_types` listed there;
+3. GPU pools on azure and gcp: the price of the machine the pool launches (the first of its
+   `instance_types` the catalogue sells with that GPU, else the smallest machine with
+   `gpus_per_node` GPUs) from the catalogue's per-cloud table (compiler/gpu_catalogue.py
+   `offering`, one reference region per cloud, source and date in CLOUD_PRICE_SOURCES);
+   GPU pools on aws and generic: the catalogue's `hourly_price_usd` (AWS us-east-1 on-demand, with
+   its source and date there) × `gpus_per_node`; `generic` keeps the AWS reference price, as before;
+4. CPU pools: CPU_INSTANCE_PRICES[cloud] for the first of the pool's `instance_types` listed there;
 5. otherwise the price is unknown and the pool is left out of the totals (and the plan says so).
 
-Spot pools are priced at the on-demand rate: spot prices move by the hour, so the on-demand figure
+Spot and spot-or-on-demand pools are priced at the on-demand rate: spot prices move by the hour, so the on-demand figure
 is the upper bound a reviewer can rely on; the plan marks spot pools as such. These are estimates
 for review, not billing.
 """
@@ -32,9 +36,9 @@ ASSUMED_STEP_HOURS = 1.0
 HOURS_PER_MONTH = 730
 
 PRICE_DATE = "2026-02-09"
-PRICE_SOURCE = ("AWS us-east-1 on-demand, Linux: aws/karpenter-provider-aws "
-                "pkg/providers/pricing/zz_generated.pricing_aws.go at commit 265ee0ba5b8e "
-                "(generated 2026-02-09T13:43:35Z from the AWS Price List API)")
+PRICE_SOURCE = gpu_catalogue.CLOUD_PRICE_SOURCES["aws"]
+#: The date of each cloud's built-in prices (the source's generation time).
+PRICE_DATES = {"aws": PRICE_DATE, "azure": "2026-06-18", "gcp": "2026-08-03", "generic": PRICE_DATE}
 
 #: USD per node-hour for common general-purpose, compute- and memory-optimised EC2 instance types,
 #: from PRICE_SOURCE (the same file and commit as the GPU catalogue's prices). Only what CPU pools
@@ -52,6 +56,32 @@ CPU_INSTANCE_PRICES: dict[str, float] = {
     "r7i.large": 0.1323, "r7i.xlarge": 0.2646, "r7i.2xlarge": 0.5292, "r7i.4xlarge": 1.0584,
     "r7i.8xlarge": 2.1168,
     "t3.medium": 0.0416, "t3.large": 0.0832, "t3.xlarge": 0.1664, "t3.2xlarge": 0.3328,
+}
+
+#: Azure eastus, from CLOUD_PRICE_SOURCES["azure"] (same file as the catalogue's Azure GPU prices).
+AZURE_CPU_INSTANCE_PRICES: dict[str, float] = {
+    "Standard_D2s_v5": 0.096, "Standard_D4s_v5": 0.192, "Standard_D8s_v5": 0.384, "Standard_D16s_v5": 0.768,
+    "Standard_D32s_v5": 1.536, "Standard_D2as_v5": 0.178, "Standard_D4as_v5": 0.172, "Standard_D8as_v5": 0.344,
+    "Standard_D16as_v5": 0.688, "Standard_D32as_v5": 1.376,
+    "Standard_E2s_v5": 0.126, "Standard_E4s_v5": 0.252, "Standard_E8s_v5": 0.504, "Standard_E16s_v5": 1.008,
+    "Standard_E32s_v5": 2.016,
+}
+
+#: GCP us-central1, from CLOUD_PRICE_SOURCES["gcp"] (same file as the catalogue's GCP GPU prices).
+GCP_CPU_INSTANCE_PRICES: dict[str, float] = {
+    "n2-standard-2": 0.097118, "n2-standard-4": 0.194236, "n2-standard-8": 0.388472, "n2-standard-16": 0.776944,
+    "n2-standard-32": 1.553888, "n2d-standard-2": 0.084492, "n2d-standard-4": 0.168984,
+    "n2d-standard-8": 0.337968, "n2d-standard-16": 0.675936, "n2d-standard-32": 1.351872,
+    "e2-standard-2": 0.06701142, "e2-standard-4": 0.13402284, "e2-standard-8": 0.26804568,
+    "e2-standard-16": 0.53609136, "e2-standard-32": 1.07218272,
+    "n2-highmem-2": 0.131014, "n2-highmem-4": 0.262028, "n2-highmem-8": 0.524056, "n2-highmem-16": 1.048112,
+    "n2-highmem-32": 2.096224, "c3-standard-4": 0.201608, "c3-standard-8": 0.403216,
+}
+
+#: The CPU instance prices of each cloud (generic: the AWS table, as before).
+CPU_PRICES_BY_CLOUD: dict[str, dict[str, float]] = {
+    "aws": CPU_INSTANCE_PRICES, "generic": CPU_INSTANCE_PRICES,
+    "azure": AZURE_CPU_INSTANCE_PRICES, "gcp": GCP_CPU_INSTANCE_PRICES,
 }
 
 
@@ -97,8 +127,19 @@ def _monthly(price: NodePrice, nodes: int) -> float | None:
     return round(nodes * price.per_node_hour * HOURS_PER_MONTH, 2)
 
 
-def node_price(pool: "NodePool", overrides: dict[str, float]) -> NodePrice:
-    """The hourly price of one node of `pool` (see the module docstring for the order)."""
+def cloud_machine(pool: "NodePool", cloud: str) -> "gpu_catalogue.CloudMachine | None":
+    """The machine a GPU pool launches on `cloud`: its first listed instance type with the pool's GPUs, else
+    the smallest machine with `gpus_per_node` of them; None when the cloud sells none."""
+    offer = gpu_catalogue.offering(pool.accelerator or "", cloud)
+    if offer is None:
+        return None
+    fitting = offer.machines_with(pool.gpus_per_node)
+    listed = [machine for name in pool.instance_types for machine in fitting if machine.name == name]
+    return (listed or list(fitting) or [None])[0]
+
+
+def node_price(pool: "NodePool", overrides: dict[str, float], cloud: str = "aws") -> NodePrice:
+    """The hourly price of one node of `pool` on `cloud` (see the module docstring for the order)."""
     for instance_type in pool.instance_types:
         if instance_type in overrides:
             price = float(overrides[instance_type])
@@ -108,6 +149,16 @@ def node_price(pool: "NodePool", overrides: dict[str, float]) -> NodePrice:
         if pool.accelerator in overrides:
             per_gpu = float(overrides[pool.accelerator])
             source = f"platform.prices.{pool.accelerator}"
+        elif cloud in ("azure", "gcp"):
+            machine = cloud_machine(pool, cloud)
+            region = gpu_catalogue.PRICE_REGIONS[cloud]
+            if machine is None or machine.hourly_price_usd is None:
+                what = machine.name if machine else f"{gpus} × {pool.accelerator}"
+                return NodePrice(None, "unknown", f"{what}: no {cloud} {region} price in the catalogue; set "
+                                                  f"platform.prices.{pool.accelerator}")
+            price = machine.hourly_price_usd
+            return NodePrice(price, "catalogue", f"{machine.name} ({gpus} × {pool.accelerator}, {cloud} {region}) "
+                                                 f"at {_usd(price, 4)}/node-h")
         else:
             accelerator = gpu_catalogue.get(pool.accelerator)
             if accelerator is None:  # validation refuses unknown accelerators; be safe all the same
@@ -115,9 +166,10 @@ def node_price(pool: "NodePool", overrides: dict[str, float]) -> NodePrice:
             per_gpu = accelerator.hourly_price_usd
             source = "catalogue"
         return NodePrice(per_gpu * gpus, source, f"{gpus} × {pool.accelerator} at {_usd(per_gpu, 4)}/GPU-h")
+    table = CPU_PRICES_BY_CLOUD.get(cloud, CPU_INSTANCE_PRICES)
     for instance_type in pool.instance_types:
-        if instance_type in CPU_INSTANCE_PRICES:
-            price = CPU_INSTANCE_PRICES[instance_type]
+        if instance_type in table:
+            price = table[instance_type]
             return NodePrice(price, "instance table", f"{instance_type} at {_usd(price, 4)}/node-h")
     named = ", ".join(pool.instance_types) or "no instance_types"
     return NodePrice(None, "unknown", f"CPU pool ({named}): no price; set platform.prices")
@@ -129,7 +181,8 @@ def pool_costs(spec: "Spec") -> dict[str, PoolCost]:
     result = {}
     for name, pool in sorted(spec.node_pools.items()):
         result[name] = PoolCost(name, pool.accelerator, pool.gpus_per_node if pool.is_gpu else 0, pool.capacity,
-                                pool.nodes.min, pool.nodes.max, node_price(pool, overrides))
+                                pool.nodes.min, pool.nodes.max,
+                                node_price(pool, overrides, spec.platform.cloud))
     return result
 
 
@@ -211,7 +264,7 @@ def step_node_prices(spec: "Spec", pipeline_name: str) -> dict[str, float | None
     prices: dict[str, float | None] = {}
     for step_name, step in spec.pipelines[pipeline_name].steps.items():
         pool = spec.node_pools.get(step.resources.pool or "")
-        prices[step_name] = None if pool is None else node_price(pool, overrides).per_node_hour
+        prices[step_name] = None if pool is None else node_price(pool, overrides, spec.platform.cloud).per_node_hour
     return prices
 
 

@@ -12,7 +12,7 @@ every resource) and the comment says so.
 from __future__ import annotations
 
 from ..escaping import markdown as md
-from .costs import HOURS_PER_MONTH, PRICE_DATE, CostLine, PoolCost, signed_usd, totals, usd
+from .costs import HOURS_PER_MONTH, PRICE_DATE, PRICE_DATES, CostLine, PoolCost, signed_usd, totals, usd
 from .report import EnvironmentPlan, LintItem, ModelChange, Plan, ResourceChange
 
 #: Leave room under GitHub's 65,536-character comment limit for the marker and a lint summary.
@@ -227,12 +227,13 @@ def _costs(lines: list[CostLine], level: str) -> list[str]:
     for line in lines:
         current = line.after or line.before
         assert current is not None
-        spot = spot or current.capacity == "spot"
+        spot = spot or current.capacity != "on-demand"
         gpus = _gpus(line.after or line.before)
         if line.before and line.after and _gpus(line.before) != _gpus(line.after):
             gpus = f"{_gpus(line.before)} → {_gpus(line.after)}"
         kind = md.text(current.accelerator or "CPU")
-        price = f"{current.price.basis} ({current.price.source})" + (", spot" if current.capacity == "spot" else "")
+        price = f"{current.price.basis} ({current.price.source})"
+        price += f", {current.capacity}" if current.capacity != "on-demand" else ""
         low, high = line.delta()
         name = f"**{md.text(line.pool)}**" if line.changed else md.text(line.pool)
         out.append(f"| {name} ({kind}) | {gpus} | {md.text(price)} | {_range(line.before)} | {_range(line.after)} | "
@@ -245,7 +246,8 @@ def _costs(lines: list[CostLine], level: str) -> list[str]:
                f"**{md.text(signed_usd(round(low_after - low_before, 2)))}** | "
                f"**{md.text(signed_usd(round(high_after - high_before, 2)))}** |")
     out.append("")
-    notes = [f"Prices are on-demand estimates (AWS us-east-1, {PRICE_DATE}, see `compiler/gpu_catalogue.py`) "
+    notes = [f"Prices are on-demand estimates (AWS us-east-1, {PRICE_DATE}; Azure eastus, {PRICE_DATES['azure']}; "
+             f"GCP us-central1, {PRICE_DATES['gcp']}; see `compiler/gpu_catalogue.py`) "
              "unless `platform.prices` overrides them; min–max follows `nodes.min`…`nodes.max`."]
     if spot:
         notes.append("Spot pools are priced at the on-demand rate: an upper bound.")

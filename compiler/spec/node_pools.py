@@ -1,10 +1,18 @@
 """`node_pools:`: GPU (and CPU) node pools and how their GPUs are shared."""
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from .base import SpecModel, empty_list
+
+#: Karpenter's budget fields, with the patterns of its NodePool CRD (kubernetes-sigs/karpenter v1.14.1
+#: pkg/apis/crds/karpenter.sh_nodepools.yaml, spec.disruption.budgets[]).
+_BUDGET_NODES = r"^((100|[0-9]{1,2})%|[0-9]+)$"
+_BUDGET_DURATION = r"^(([0-9]+(h|m))|([0-9]+h[0-9]+m))$"
+_BUDGET_SCHEDULE = r"^((@(annually|yearly|monthly|weekly|daily|midnight|hourly))|(\S+ \S+ \S+ \S+ \S+))$"
+_ZONE = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+_FAMILY = r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
 
 
 class MigSharing(SpecModel):
@@ -75,7 +83,9 @@ class Sharing(SpecModel):
 
 
 class NodeCount(SpecModel):
-    min: int = Field(0, ge=0, description="Nodes kept at all times.")
+    min: int = Field(0, ge=0, description="Nodes kept at all times on gcp (the GKE node pool's autoscaling "
+                                          "minimum); on aws and azure Karpenter has no minimum: the plan's cost "
+                                          "floor only (docs/clouds.md).")
     max: int = Field(ge=0, le=1000, description="Most nodes the pool may grow to.")
 
     @model_validator(mode="after")
@@ -85,15 +95,63 @@ class NodeCount(SpecModel):
         return self
 
 
+class DisruptionBudget(SpecModel):
+    """At most `nodes` of the pool disrupted at once; during `duration` after each `schedule` hit when set."""
+
+    nodes: str = Field(pattern=_BUDGET_NODES, description="Most nodes disrupted at once: a count (\"0\" blocks) "
+                                                            "or a percentage of the pool (\"10%\").")
+    schedule: str | None = Field(None, pattern=_BUDGET_SCHEDULE,
+                                 description="Cron (UTC, 5 fields or @daily...) when the budget starts to apply.")
+    duration: str | None = Field(None, pattern=_BUDGET_DURATION,
+                                 description="How long after each schedule hit the budget applies, e.g. 8h, 1h30m.")
+    reasons: list[Literal["Underutilized", "Empty", "Drifted"]] = Field(
+        default_factory=empty_list, description="Disruption reasons it limits (default: all).")
+
+    @model_validator(mode="after")
+    def _schedule_with_duration(self) -> "DisruptionBudget":
+        if (self.schedule is None) != (self.duration is None):
+            raise ValueError("a budget's `schedule` and `duration` go together, e.g. "
+                             "{nodes: \"0\", schedule: \"0 8 * * 1-5\", duration: 10h}")
+        return self
+
+
+class Disruption(SpecModel):
+    """Karpenter's voluntary disruption (consolidation, drift, expiry) of the pool's nodes."""
+
+    budgets: list[DisruptionBudget] = Field(default_factory=empty_list, max_length=50,
+                                            description="Karpenter disruption budgets; the most restrictive active "
+                                                        "one wins (default: one budget of 10%).")
+
+
 class NodePool(SpecModel):
-    accelerator: str | None = Field(None, description="GPU from the catalogue (t4, a10g, l4, l40s, a30, "
+    accelerator: str | None = Field(None, description="GPU from the catalogue (t4, a10g, a10, l4, l40s, a30, "
                                                       "a100-40gb, a100-80gb, h100-80gb, h200-141gb); omit for CPU pools.")
     gpus_per_node: int = Field(1, ge=1, le=16, description="GPUs on each node.")
     sharing: Sharing = Field(default_factory=Sharing, description="exclusive | {mig: {profile|layout}} | {time_slicing: {replicas}} | {mps: {replicas}}.")
-    capacity: Literal["on-demand", "spot"] = Field("on-demand", description="Capacity type of the nodes.")
+    capacity: Literal["on-demand", "spot", "spot-or-on-demand"] = Field(
+        "on-demand", description="Capacity type of the nodes; spot-or-on-demand launches spot and falls back to "
+                                 "on-demand when no spot capacity is offered (Karpenter: aws, azure).")
     nodes: NodeCount = Field(description="Node count bounds {min, max}.")
     instance_types: list[str] = Field(default_factory=empty_list, description="Cloud instance types (optional).")
     taint: bool = Field(True, description="GPU nodes repel pods that do not ask for a GPU.")
+    zones: list[Annotated[str, Field(pattern=_ZONE)]] = Field(
+        default_factory=empty_list, description="Zones the nodes may run in (topology.kubernetes.io/zone), e.g. "
+                                                "us-east-1a, eastus-1, us-central1-a; default: any zone of the region.")
+    instance_families: list[Annotated[str, Field(pattern=_FAMILY)]] = Field(
+        default_factory=empty_list, description="Instance families the nodes may be (aws: g6, m7i; azure: the "
+                                                "sku-family letter, N, D, E); gcp: not supported (one machine type "
+                                                "per GKE node pool: use instance_types).")
+    root_volume_gib: int | None = Field(None, ge=20, le=16384,
+                                        description="Root/OS disk size in GiB (default 200 for GPU pools, 100 "
+                                                    "for CPU pools).")
+    image: str | None = Field(None, min_length=1, max_length=128,
+                              description="Machine image, pinned: aws an EC2NodeClass alias with a version "
+                                          "(al2023@v20250116, bottlerocket@1.30.0); azure an AKSNodeClass image "
+                                          "family (Ubuntu2204, Ubuntu2404, AzureLinux); gcp a GKE image type "
+                                          "(COS_CONTAINERD, UBUNTU_CONTAINERD). Default aws al2023@latest, azure "
+                                          "Ubuntu2204, gcp COS_CONTAINERD.")
+    disruption: Disruption = Field(default_factory=Disruption,
+                                   description="Karpenter disruption budgets (aws, azure).")
 
     @field_validator("accelerator")
     @classmethod

@@ -243,10 +243,27 @@ class PrometheusSettings(SpecModel):
         return check_labels(labels)
 
 
+class GkeCluster(SpecModel):
+    """The GKE cluster the Pulumi program adds its node pools to (cloud gcp)."""
+
+    cluster: str = Field(min_length=1, max_length=40, pattern=r"^[a-z]([-a-z0-9]*[a-z0-9])?$",
+                         description="Name of the existing GKE cluster.")
+    location: str = Field(min_length=1, max_length=63, pattern=r"^[a-z]+-[a-z]+[0-9]+(-[a-z])?$",
+                          description="Its region (us-central1) or zone (us-central1-a).")
+    project: str | None = Field(None, pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$",
+                                description="Google Cloud project (default: the stack's gcp:project).")
+    service_account: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$",
+                                        description="Node service account e-mail (default: the project's "
+                                                    "Compute Engine default).")
+
+
 class Platform(SpecModel):
     cloud: Literal["aws", "gcp", "azure", "generic"] = Field(
-        "generic", description="Node-pool flavour: aws emits Karpenter NodePools; generic only the GPU "
-                               "sharing configs and the labels/taints pods select.")
+        "generic", description="Node-pool flavour: aws emits Karpenter NodePools + EC2NodeClasses; azure "
+                               "Karpenter NodePools + AKSNodeClasses (AKS node auto-provisioning); gcp GKE node "
+                               "pools in the Pulumi program (set `gke`) and the GKE labels pods select; generic only "
+                               "the GPU sharing configs and the labels/taints pods select.")
+    gke: GkeCluster | None = Field(None, description="cloud gcp: the GKE cluster node pools are added to.")
     kubernetes: str = Field("1.31", pattern=r"^1\.[0-9]{2}$",
                             description="Target Kubernetes minor version, e.g. \"1.31\"; manifests are validated "
                                         "against it.")

@@ -271,8 +271,14 @@ def overlays_for(pool: Pool, row: InstanceType, objects: Objects) -> dict[str, D
     return result
 
 
+def is_aws(obj: dict) -> bool:
+    """A NodePool the AWS provider serves (Azure's are checked by tests/admission/karpenter_azure.py)."""
+    ref = (((obj.get("spec") or {}).get("template") or {}).get("spec") or {}).get("nodeClassRef") or {}
+    return ref.get("group") != "karpenter.azure.com"
+
+
 def _pools(objects: Objects) -> list[Pool]:
-    return [pool_of(obj) for obj in objects.of_kind("NodePool")]
+    return [pool_of(obj) for obj in objects.of_kind("NodePool") if is_aws(obj)]
 
 
 def tolerates(tolerations: list[dict], taint: dict) -> bool:
@@ -362,6 +368,8 @@ def pod_gets_a_node(objects: Objects) -> Iterator[str]:
                      f"{CORE} pkg/scheduling/requirements.go: Intersects; "
                      f"{AWS} pkg/providers/instancetype/types.go: computeRequirements")
 def nodepool_keeps_instance_types(obj: dict, objects: Objects) -> Iterator[str]:
+    if not is_aws(obj):
+        return
     pool = pool_of(obj)
     if pool.unknown_types:
         yield f"instance types {pool.unknown_types} are not in compiler/instance_types.py, so nothing here can say " \
@@ -376,6 +384,8 @@ def nodepool_keeps_instance_types(obj: dict, objects: Objects) -> Iterator[str]:
                      "instance-gpu-count, instance-gpu-memory)")
 def nodepool_launches_its_accelerator(obj: dict, objects: Objects) -> Iterator[str]:
     """Every instance type the NodePool keeps carries the GPU its `mlops.dev/accelerator` annotation names."""
+    if not is_aws(obj):
+        return
     key = (obj["metadata"].get("annotations") or {}).get(ACCELERATOR_ANNOTATION)
     accelerator = gpu_catalogue.get(key or "")
     if accelerator is None:
@@ -392,6 +402,8 @@ def nodepool_launches_its_accelerator(obj: dict, objects: Objects) -> Iterator[s
                      f"{CORE} pkg/controllers/provisioning/provisioner.go: NewScheduler")
 def nodeclassref_resolves(obj: dict, objects: Objects) -> Iterator[str]:
     """A NodePool whose NodeClass is missing is NodeClassNotFound, not Ready, and ignored by the provisioner."""
+    if not is_aws(obj):
+        return
     ref = ((obj.get("spec") or {}).get("template") or {}).get("spec", {}).get("nodeClassRef") or {}
     if ref.get("group") != "karpenter.k8s.aws" or ref.get("kind") != "EC2NodeClass":
         yield f"nodeClassRef {ref} is not an EC2NodeClass of karpenter.k8s.aws, the only NodeClass the AWS provider serves"
@@ -404,6 +416,8 @@ def nodeclassref_resolves(obj: dict, objects: Objects) -> Iterator[str]:
                      "subtractMax")
 def nodepool_limits_allow_its_nodes(obj: dict, objects: Objects) -> Iterator[str]:
     """The limits let Karpenter launch `mlops.dev/nodes-max` nodes of the largest instance type it may pick."""
+    if not is_aws(obj):
+        return
     pool = pool_of(obj)
     limits = _limits(pool)
     wanted = int((obj["metadata"].get("annotations") or {}).get(NODES_MAX_ANNOTATION, "1"))
@@ -444,11 +458,14 @@ def nodeoverlay_runtime_validation(obj: dict, objects: Objects) -> Iterator[str]
 def nodeoverlay_applies(objects: Objects) -> Iterator[str]:
     """Each NodeOverlay changes some instance type a NodePool keeps, without conflicting with another of its weight."""
     pools = _pools(objects)
+    azure = {obj["metadata"]["name"] for obj in objects.of_kind("NodePool") if not is_aws(obj)}
     claimed: dict[tuple[str, str, str, int], str] = {}  # (pool, instance type, resource, weight) -> overlay
     for overlay in objects.of_kind("NodeOverlay"):
         spec = overlay.get("spec") or {}
         name, weight = overlay["metadata"]["name"], int(spec.get("weight") or 0)
         wanted = from_selector_terms(spec.get("requirements") or [])
+        if wanted.get(NODE_POOL) and not wanted[NODE_POOL].complement and wanted[NODE_POOL].values <= azure:
+            continue  # an Azure pool's overlay: the AWS instance table says nothing about it
         hits = 0
         for pool in pools:
             for row in pool.instance_types:

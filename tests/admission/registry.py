@@ -10,6 +10,7 @@ MODULES = (
     "kubernetes",
     "scheduling",
     "karpenter",
+    "karpenter_azure",
     "nvidia",
     "argo",
     "kserve",

@@ -526,3 +526,124 @@ def mps_with_mixed_mig_strategy(ctx: Context, options: RuleOptions) -> Iterator[
             yield Problem(("node_pools", name, "sharing", "mps"), f"node pool {name!r} shares its GPUs with MPS, "
                           "but platform.gpu_operator.mig_strategy is mixed: the device plugin does not start with "
                           "both", hint="use time_slicing on this pool, or mig_strategy single/none", at="key")
+
+
+def _offered(ctx: Context):
+    """(name, pool, accelerator, offering) of every GPU pool on azure or gcp; offering None: not sold there."""
+    from ...gpu_catalogue import offering
+
+    cloud = ctx.spec.platform.cloud
+    if cloud not in ("azure", "gcp"):
+        return
+    for name, pool in ctx.spec.node_pools.items():
+        acc = accelerator(pool.accelerator or "")
+        if acc is not None:
+            yield name, pool, acc, offering(acc.key, cloud)
+
+
+_CLOUD_NAMES = {"azure": "Azure", "gcp": "Google Cloud"}
+
+
+@rule("GPU021", "gpu-not-offered-on-cloud", "error",
+      "On cloud azure or gcp, a GPU pool's accelerator, GPU count or instance types are not a machine that cloud "
+      "sells with that GPU.")
+def gpu_not_offered_on_cloud(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    On `cloud: azure` and `cloud: gcp`, checks every GPU pool against the catalogue's machines of
+    that cloud (compiler/gpu_catalogue.py `offering`): the cloud must sell the accelerator, with
+    `gpus_per_node` GPUs on one machine, and every listed `instance_types` entry must be one of
+    those machines. (`cloud: aws` has SCHED002/SCHED003 for the same.)
+
+    ## Why is this bad?
+    On Azure the NodePool asks Karpenter for a VM size that does not exist (or has another GPU),
+    so no node is ever launched and the pods stay Pending; on GKE the node pool cannot be created
+    and `pulumi up` fails halfway.
+
+    ## Example
+    ```yaml
+    platform: {cloud: azure}
+    node_pools:
+      gpu-serve: {accelerator: l4, nodes: {max: 2}}   # Azure has no L4 VM size
+    ```
+
+    ## Use instead
+    ```yaml
+    platform: {cloud: azure}
+    node_pools:
+      gpu-serve: {accelerator: a10, nodes: {max: 2}}   # Standard_NV36ads_A10_v5
+    ```
+    """
+    from ...gpu_catalogue import offered_on
+
+    cloud = ctx.spec.platform.cloud
+    for name, pool, acc, offer in _offered(ctx):
+        here = ("node_pools", name)
+        where = _CLOUD_NAMES[cloud]
+        if offer is None:
+            yield Problem(here + ("accelerator",), f"node pool {name!r}: {where} sells no machine with the "
+                          f"{acc.key} GPU", hint=f"choose one {where} offers: {', '.join(offered_on(cloud))}")
+            continue
+        fitting = offer.machines_with(pool.gpus_per_node)
+        if not fitting:
+            counts = ", ".join(map(str, offer.gpu_counts))
+            yield Problem(here + ("gpus_per_node",), f"node pool {name!r}: no {where} machine has "
+                          f"{pool.gpus_per_node} x {acc.key}; they come with {counts} GPUs",
+                          hint=f"set gpus_per_node to one of {counts}")
+            continue
+        names = [machine.name for machine in fitting]
+        for i, type_name in enumerate(pool.instance_types):
+            if type_name not in names:
+                yield Problem(here + ("instance_types", i), f"node pool {name!r} lists {type_name!r}, which is "
+                              f"not a {where} machine with {pool.gpus_per_node} x {acc.key}",
+                              hint=f"machines that fit: {', '.join(names)}")
+
+
+@rule("GPU022", "gpu-sharing-unsupported-on-gke", "error",
+      "On cloud gcp, a pool's GPU sharing is one GKE node pools cannot configure: a mixed MIG layout, a partition "
+      "size GKE does not offer, or MIG under the mixed strategy.")
+def gpu_sharing_unsupported_on_gke(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    On `cloud: gcp`, checks each GPU pool's `sharing` against what a GKE node pool can set:
+    MIG is one `gpu_partition_size` for every GPU of the node pool (so a `layout` is impossible),
+    from the sizes GKE offers for that GPU; GKE advertises each partition as one `nvidia.com/gpu`,
+    so `platform.gpu_operator.mig_strategy: mixed` (pods asking for `nvidia.com/mig-<profile>`)
+    can never be scheduled there.
+
+    ## Why is this bad?
+    GKE refuses to create the node pool (an unsupported partition size), or creates it while the
+    pods ask for a resource no GKE node advertises and stay Pending.
+
+    ## Example
+    ```yaml
+    platform: {cloud: gcp, gke: {cluster: ml, location: us-central1}, gpu_operator: {mig_strategy: single}}
+    node_pools:
+      gpu-mig: {accelerator: a100-80gb, sharing: {mig: {layout: {3g.40gb: 1, 1g.10gb: 4}}}, nodes: {max: 1}}
+    ```
+
+    ## Use instead
+    ```yaml
+    platform: {cloud: gcp, gke: {cluster: ml, location: us-central1}, gpu_operator: {mig_strategy: single}}
+    node_pools:
+      gpu-mig: {accelerator: a100-80gb, sharing: {mig: {profile: 1g.10gb}}, nodes: {max: 1}}
+    ```
+    """
+    if ctx.spec.platform.cloud != "gcp":
+        return
+    for name, pool, acc, offer in _offered(ctx):
+        mig = pool.sharing.mig
+        if mig is None or offer is None or not acc.has_mig:
+            continue  # GPU021 / GPU002 say what is wrong
+        here = ("node_pools", name, "sharing", "mig")
+        sizes = ", ".join(offer.mig_partitions)
+        if mig.layout is not None:
+            yield Problem(here + ("layout",), f"node pool {name!r}: a GKE node pool partitions every GPU into one "
+                          "size (gpu_partition_size); a mixed MIG layout cannot be configured",
+                          hint=f"use profile: <size> (GKE offers {sizes} on {acc.key}), one pool per size",
+                          at="key")
+        elif mig.profile not in offer.mig_partitions and mig.profile in acc.mig_profiles:
+            yield Problem(here + ("profile",), f"node pool {name!r}: GKE does not offer the partition size "
+                          f"{mig.profile} on {acc.key}", hint=f"use one of {sizes}")
+        if ctx.spec.platform.gpu_operator.mig_strategy == "mixed":
+            yield Problem(("platform", "gpu_operator", "mig_strategy"), f"node pool {name!r} uses MIG on GKE, which "
+                          "advertises each partition as nvidia.com/gpu; with mig_strategy mixed its pods ask for "
+                          "nvidia.com/mig-<profile>, which no GKE node has", hint="set mig_strategy: single")
