@@ -273,8 +273,29 @@ def for_endpoint(spec: "Spec", endpoint_name: str) -> EndpointMetrics:
     return EndpointMetrics(key, server, tuple(exporters), latency, errors)
 
 
+#: LLM SLOs (monitoring.<endpoint>.slo) -> the vLLM series each reads.
+LLM_SLOS: dict[str, str] = {
+    "time_to_first_token_p99": "vllm:time_to_first_token_seconds",
+    "time_per_output_token_p99": "vllm:inter_token_latency_seconds",
+    "queue_depth": "vllm:num_requests_waiting",
+}
+#: Every SLO field whose measurability depends on the endpoint's exporters.
+MEASURED_SLOS = ("latency_p99", "error_rate", *LLM_SLOS)
+
+
+def llm_signal(spec: "Spec", endpoint_name: str, slo: str) -> Metric | None:
+    """The vLLM metric an LLM SLO reads for the endpoint, or None when its server does not export it."""
+    metrics = for_endpoint(spec, endpoint_name)
+    if not metrics.has(VLLM.exporter):
+        return None
+    return VLLM.exporter.metric(LLM_SLOS[slo])
+
+
 def unmeasurable_hint(spec: "Spec", endpoint_name: str, slo: str) -> str:
-    """What would make an SLO (`latency_p99`, `error_rate`) measurable for an endpoint."""
+    """What would make an SLO (`latency_p99`, `error_rate`, an LLM SLO) measurable for an endpoint."""
+    if slo in LLM_SLOS:
+        return ("serve the model with `server: vllm` (docs/llm.md), whose engine exports "
+                f"{LLM_SLOS[slo]}, or remove the SLO")
     mode = spec.platform.serving_mode
     if mode == "knative":
         return ("export Knative's request metrics (config-observability `request-metrics-protocol: prometheus`) "
@@ -286,6 +307,10 @@ def unmeasurable_hint(spec: "Spec", endpoint_name: str, slo: str) -> str:
 
 def why_unmeasurable(spec: "Spec", endpoint_name: str, slo: str) -> str | None:
     """Why an SLO of an endpoint cannot be measured, or None when it can (`availability` always can: `up`)."""
+    if slo in LLM_SLOS:
+        if llm_signal(spec, endpoint_name, slo) is not None:
+            return None
+        return f"{for_endpoint(spec, endpoint_name).server.exporter.title} does not export {LLM_SLOS[slo]}"
     if slo not in ("latency_p99", "error_rate"):
         return None
     metrics = for_endpoint(spec, endpoint_name)

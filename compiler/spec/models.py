@@ -1,8 +1,9 @@
 """`models:`: registered models and how their versions are chosen."""
 
+import re
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from .base import Name, SpecModel, VersionText, empty_list
 from .units import Quantity
@@ -23,10 +24,19 @@ class HuggingFaceRepo(SpecModel):
                       description="Repository id, `organisation/name`, e.g. meta-llama/Llama-3.1-70B-Instruct.")
     # A branch or tag moves; a commit is what makes two compiles serve the same weights (the lock's job
     # for registry models).
-    revision: str = Field(pattern=r"^[0-9a-f]{40}$", description="The commit to serve (40 hex digits): a branch "
-                                                                 "or tag would move under the same spec.")
+    revision: str = Field(json_schema_extra={"pattern": "^[0-9a-f]{40}$"},
+                          description="The commit to serve (40 hex digits): a branch or tag would move under the "
+                                      "same spec.")
     token_secret: Name | None = Field(None, description="Secret (in the system's namespace) with the access token "
                                                        "under the key HF_TOKEN, for gated or private repositories.")
+
+    @field_validator("revision")
+    @classmethod
+    def _commit(cls, revision: str) -> str:
+        if not re.fullmatch(r"[0-9a-f]{40}", revision):
+            raise ValueError(f"revision {revision[:60]!r} is not a commit: write the 40 hex digits of one (the "
+                             "repository's history on the Hub lists them); a branch or tag moves under the same spec")
+        return revision
 
     @property
     def storage_uri(self) -> str:
