@@ -10,6 +10,7 @@ from .diagnostics import SpecError
 from .loader import LoadedDocument, load_bytes, load_file
 from .overlays import apply_overlay, environment_names
 from .references import check_references
+from .queues import check_queues
 from .serving_checks import check_serving
 from .source_map import SourceMap
 from .spec import Spec
@@ -37,6 +38,7 @@ def check_document(document: LoadedDocument, env: str | None = None) -> CheckedS
     spec = validate_data(data, source_map)
     check_references(spec, source_map, env)
     check_serving(spec, source_map)
+    check_queues(spec, source_map)
     return CheckedSpec(spec, source_map, document, env)
 
 

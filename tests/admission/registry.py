@@ -14,6 +14,7 @@ MODULES = (
     "kserve",
     "keda",
     "prometheus",
+    "kueue",
 )
 
 
