@@ -35,6 +35,7 @@ annotation (`mlops.dev/nodes-min`) for the plan and cost estimates.
 from __future__ import annotations
 
 from compiler import capacity, gpu_catalogue
+from compiler.capacity import ROOT_VOLUME_GIB
 from compiler.instance_types import CPU_POOL_CATEGORIES
 from compiler.spec.node_pools import NodePool
 from compiler.yaml_emitter import dump_document
@@ -190,7 +191,7 @@ def ec2_node_class(ctx: Context, name: str, pool: NodePool) -> dict:
         "blockDeviceMappings": [{
             "deviceName": "/dev/xvda",
             "rootVolume": True,
-            "ebs": {"volumeSize": "200Gi" if pool.is_gpu else "100Gi", "volumeType": "gp3",
+            "ebs": {"volumeSize": f"{ROOT_VOLUME_GIB['gpu' if pool.is_gpu else 'cpu']}Gi", "volumeType": "gp3",
                     "encrypted": True, "deleteOnTermination": True},
         }],
         "tags": {f"{DOMAIN}/system": ctx.system, f"{DOMAIN}/node-pool": resource},
