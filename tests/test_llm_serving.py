@@ -40,6 +40,10 @@ def test_the_gated_weights_come_from_the_hub_at_their_commit_with_the_token_secr
     assert model["storageUri"] == "hf://meta-llama/Llama-3.1-70B-Instruct:945c8663693130f8be2ee66210e062158b2a9693"
     assert service["metadata"]["annotations"]["serving.kserve.io/storageSecretName"] == "hf-token"
     assert {"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": "hf-token", "key": "HF_TOKEN"}}} in model["env"]
+    # the engine's caches under the writable /tmp (the root filesystem is read-only)
+    assert {"name": "VLLM_CACHE_ROOT", "value": "/tmp/vllm"} in model["env"]
+    assert model["securityContext"]["readOnlyRootFilesystem"] is True
+    assert {"name": "tmp", "mountPath": "/tmp"} in model["volumeMounts"]
     embed = isvc("assist-embed", objects())
     assert "serving.kserve.io/storageSecretName" not in embed["metadata"]["annotations"]
     assert "env" not in embed["spec"]["predictor"]["model"]

@@ -69,6 +69,23 @@ def port_facts(spec, endpoint: Endpoint):
     return FORMATS[SERVING_RUNTIMES[endpoint_server(spec, endpoint)].formats[0]]
 
 
+#: Where an LLM engine writes its caches: the container's root filesystem is read-only and its user has no
+#: home, so vLLM's compile cache (VLLM_CACHE_ROOT, default ~/.cache/vllm: vllm envs.py), Triton's kernel
+#: cache (TRITON_CACHE_DIR, default ~/.triton) and the Hub's tokenizer cache (HF_HOME) go under /tmp.
+LLM_CACHE_ENV = {"HF_HOME": "/tmp/hf", "TRITON_CACHE_DIR": "/tmp/triton", "VLLM_CACHE_ROOT": "/tmp/vllm",
+                 "XDG_CACHE_HOME": "/tmp/cache"}
+
+
+def server_env(spec, endpoint: Endpoint) -> dict[str, str]:
+    """The variables the server needs to run in our container (read-only root, no home)."""
+    return dict(LLM_CACHE_ENV) if SERVING_RUNTIMES[endpoint_server(spec, endpoint)].llm else {}
+
+
+def tmp_size(spec, endpoint: Endpoint) -> str:
+    """/tmp's size limit: an LLM engine's compile and kernel caches (one per tensor-parallel rank) need room."""
+    return "16Gi" if SERVING_RUNTIMES[endpoint_server(spec, endpoint)].llm else "1Gi"
+
+
 def hf_token_env(secret: str) -> dict:
     """The model server's HF_TOKEN, from the `HF_TOKEN` key of `secret` (one env entry)."""
     return {"name": HF_TOKEN, "valueFrom": {"secretKeyRef": {"name": secret, "key": HF_TOKEN}}}

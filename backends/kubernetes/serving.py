@@ -41,7 +41,7 @@ from .context import Context, ModelRef
 from .labels import DOMAIN, ENDPOINT_LABEL, metadata, model_annotations, obj, selector_labels
 from .metrics import DCGM_GPU_UTIL, VLLM_KV_CACHE, VLLM_WAITING, dcgm_series, scrape_job
 from .model_servers import (STORAGE_SECRET_ANNOTATION, endpoint_server, hf_token_env, port_facts, probe_action,
-                            runs_as_custom, server_args, token_secret)
+                            runs_as_custom, server_args, server_env, tmp_size, token_secret)
 from .pods import (container_resources, container_security_context, env_list, image_pull_policy, node_selector,
                    pod_security_context, tmp_mount, tmp_volume, tolerations)
 from .units import go_duration, probe_failure_threshold
@@ -160,8 +160,10 @@ def model_container(ctx: Context, endpoint: Endpoint, model: ModelRef) -> dict:
     args = server_args(ctx.spec, endpoint)
     if args:
         result["args"] = args
-    env = env_list({runtime.port_env: str(endpoint.port)}) if endpoint.port != DEFAULT_HTTP_PORT and \
-        runtime.port_env else []
+    plain = server_env(ctx.spec, endpoint)
+    if endpoint.port != DEFAULT_HTTP_PORT and runtime.port_env:
+        plain[runtime.port_env] = str(endpoint.port)
+    env = env_list(plain)
     secret = token_secret(ctx.spec, endpoint)
     if secret is not None:
         env.append(hf_token_env(secret))
@@ -301,7 +303,7 @@ def predictor(ctx: Context, name: str, endpoint: Endpoint, model: ModelRef, *, w
         "labels": dict(sorted({**selector_labels(ctx, COMPONENT), ENDPOINT_LABEL: name}.items())),
         "securityContext": pod_security_context(),
         **_implementation(ctx, endpoint, model),
-        "volumes": [tmp_volume()],
+        "volumes": [tmp_volume(tmp_size(ctx.spec, endpoint))],
     }
     if with_scaling:
         result["minReplicas"] = endpoint.replicas.min
