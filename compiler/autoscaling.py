@@ -12,6 +12,8 @@ and each controller can only act on signals that exist for it:
 |          |                            |                   | pods and counts requests even at zero replicas                   |
 | standard | gpu_utilization            | `keda-prometheus` | DCGM exporter's `DCGM_FI_DEV_GPU_UTIL`, through KEDA's Prometheus |
 |          |                            |                   | scaler                                                           |
+| standard | queue_depth, kv_cache      | `keda-prometheus` | vLLM's `vllm:num_requests_waiting` / `vllm:kv_cache_usage_perc`, |
+|          |                            |                   | through KEDA's Prometheus scaler (server vllm only)              |
 
 A scaler that reads a metric of the pods themselves (cpu, memory, GPU utilisation) cannot bring an
 endpoint back from zero: at zero replicas there is nothing to measure. `refusal()` says which
@@ -50,7 +52,9 @@ ServingMode = Literal["standard", "knative"]
 #: Scalers whose signal is a measurement of the running pods: none of them can scale from zero.
 POD_METRIC_SCALERS: frozenset[str] = frozenset({"knative-hpa", "hpa", "keda-prometheus"})
 #: Metrics whose target is a utilisation in percent.
-PERCENT_METRICS: frozenset[str] = frozenset({"cpu", "memory", "gpu_utilization"})
+PERCENT_METRICS: frozenset[str] = frozenset({"cpu", "memory", "gpu_utilization", "kv_cache"})
+#: Metrics read from vLLM's own series through KEDA's Prometheus scaler (vllm v0.33.0 loggers.py).
+VLLM_METRICS: frozenset[str] = frozenset({"queue_depth", "kv_cache"})
 #: The memory request of a container without `resources.memory` (backends/kubernetes/pods.py DEFAULT_MEMORY).
 DEFAULT_MEMORY_REQUEST = 2**30
 #: KServe's scaleTarget and the HTTP add-on's targetValue are 32-bit integers.
@@ -72,7 +76,7 @@ def scaler_for(endpoint: "Endpoint", mode: ServingMode) -> Scaler:
         return "knative-hpa" if metric in ("cpu", "memory", "gpu_utilization") else "knative-kpa"
     if metric in ("concurrency", "rps"):
         return "keda-http"
-    if metric == "gpu_utilization":
+    if metric == "gpu_utilization" or metric in VLLM_METRICS:
         return "keda-prometheus"
     return "hpa"
 
@@ -94,9 +98,9 @@ def refusals(endpoint: "Endpoint", mode: ServingMode) -> list[Refusal]:
     """Every reason `endpoint`'s scaling cannot work in `mode` (empty when it can)."""
     found: list[Refusal] = []
     metric = endpoint.autoscale.metric if endpoint.autoscale is not None else None
-    if mode == "knative" and metric == "gpu_utilization":
+    if mode == "knative" and (metric == "gpu_utilization" or metric in VLLM_METRICS):
         found.append(Refusal(("autoscale", "metric"),
-                             "Knative's autoscalers scale on concurrency, rps, cpu or memory; gpu_utilization needs "
+                             f"Knative's autoscalers scale on concurrency, rps, cpu or memory; {metric} needs "
                              "KEDA, which KServe only drives in standard mode",
                              "use serving_mode: standard, or autoscale on concurrency or rps"))
         return found
@@ -127,9 +131,9 @@ def refusals(endpoint: "Endpoint", mode: ServingMode) -> list[Refusal]:
         found.append(Refusal(("replicas", "min"),
                              f"replicas.min 0 cannot work with {what} in {mode} mode: the {scaler} scaler reads a "
                              "metric of the running pods, and at zero replicas there is none to bring the endpoint "
-                             "back",
-                             "autoscale on concurrency or rps (a request signal that exists at zero replicas), "
-                             "or set replicas.min to 1"))
+                             "back" + (" (vLLM's series vanish with its last pod)" if metric in VLLM_METRICS else ""),
+                             "autoscale on concurrency or rps (the HTTP add-on's interceptor counts waiting requests "
+                             "in front of the pods, a signal that exists at zero replicas), or set replicas.min to 1"))
     if mode == "standard" and endpoint.rollout.canary_percent.percent > 0 and endpoint.replicas.min == 0:
         found.append(Refusal(("rollout", "canary_percent"),
                              "a canary in standard mode runs ceil(replicas.min x canary_percent / 100) fixed "

@@ -21,6 +21,15 @@ import math
 from typing import TYPE_CHECKING
 
 from . import gpu_catalogue, instance_types
+
+#: The root volume (GiB) of every node mlops' EC2NodeClass launches (backends/kubernetes/node_pools.py):
+#: images, emptyDirs (KServe's storage initializer downloads the model into one) and the model cache.
+ROOT_VOLUME_GIB = {"gpu": 200, "cpu": 100}
+
+
+def root_volume_gib(pool) -> int:
+    """A pool's root disk: its `root_volume_gib`, else 200 GiB for GPU pools (images, drivers, model caches), 100 for CPU."""
+    return pool.root_volume_gib or ROOT_VOLUME_GIB["gpu" if pool.is_gpu else "cpu"]
 from .gpu_catalogue import mig_resource_name
 from .instance_types import InstanceType
 

@@ -11,6 +11,7 @@ from .loader import LoadedDocument, load_bytes, load_file
 from .node_pool_checks import check_node_pools
 from .overlays import apply_overlay, environment_names
 from .references import check_references
+from .queues import check_queues
 from .serving_checks import check_serving
 from .source_map import SourceMap
 from .spec import Spec
@@ -39,6 +40,7 @@ def check_document(document: LoadedDocument, env: str | None = None) -> CheckedS
     check_references(spec, source_map, env)
     check_serving(spec, source_map)
     check_node_pools(spec, source_map)
+    check_queues(spec, source_map)
     return CheckedSpec(spec, source_map, document, env)
 
 

@@ -189,7 +189,10 @@ def pool_label(name: str, pool) -> str:
 
 
 def model_label(name: str, model) -> str:
-    chosen = f"alias {model.alias}" if model.alias else f"version {model.version}"
+    if model.huggingface is not None:
+        chosen = f"huggingface {model.huggingface.repo}@{model.huggingface.revision[:12]}"
+    else:
+        chosen = f"alias {model.alias}" if model.alias else f"version {model.version}"
     return f"model {name}\n{chosen}"
 
 

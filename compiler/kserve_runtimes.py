@@ -70,3 +70,78 @@ def port_is_fixed(model_format: str) -> bool:
     """True when the runtime serving `model_format` listens on DEFAULT_HTTP_PORT and nothing we set moves it."""
     runtime = FORMATS[model_format]
     return runtime.runtime is not None and runtime.port_arg is None and runtime.port_env is None
+
+
+# --- the model server an endpoint names (`serving.<name>.server`) ------------------------------
+#
+# A model format says what the artifact is; the server says what runs it. Each server here is one
+# of KServe v0.20.0's default ClusterServingRuntimes (config/runtimes/*.yaml) told, where it has a
+# choice, which backend to use, so that the metric contract is what the pods really export:
+#
+# - `vllm`: kserve-huggingfaceserver with `--backend=vllm`. Its parser takes KServe's own flags
+#   (`--model_dir` default /mnt/models, `--model_id`, `--max_model_len`) and, with the vLLM backend,
+#   vLLM's engine flags (`--tensor-parallel-size`, `--quantization`, `--dtype`,
+#   `--gpu-memory-utilization`: python/huggingfaceserver/huggingfaceserver/__main__.py,
+#   vllm/utils.py maybe_add_vllm_cli_parser -> vllm's make_arg_parser). The engine is built with
+#   log_stats on (vllm/vllm_model.py), so vLLM's PrometheusStatLogger registers its `vllm:*` series
+#   in the registry KServe serves on /metrics (python/kserve/kserve/protocol/rest/server.py).
+# - `huggingface`: the same runtime with `--backend=huggingface` (transformers); `auto`, the
+#   runtime's default, picks vLLM when it is installed and supports the architecture, which would
+#   make the metric family depend on the image.
+# - Health: KServe's Python servers, Triton and MLServer answer `/v2/health/ready` only once the
+#   model is loaded (kserve protocol/rest/v2_endpoints.py; the Open Inference Protocol), and
+#   `/v2/health/live` while the process runs; TorchServe's KServe wrapper and custom images are
+#   probed on their TCP port.
+
+READY_PATH = "/v2/health/ready"
+LIVE_PATH = "/v2/health/live"
+
+
+class ServingRuntime(NamedTuple):
+    """A model server an endpoint can name: the formats it serves, what KServe runs, what it exports."""
+
+    formats: tuple[str, ...]           # model formats it serves (the first one is the format we emit)
+    family: str                        # its metric family (compiler/metric_contract.py SERVERS)
+    args: tuple[str, ...] = ()         # arguments that select it inside its runtime (a backend)
+    protocol: str | None = None        # protocolVersion we set to select it (None: each format's own)
+    ready_path: str | None = None      # HTTP readiness path; None: a TCP probe
+    llm: bool = False                  # takes `serving.<name>.llm` (tensor parallelism, max model length...)
+
+    def runtime_for(self, model_format: str) -> str | None:
+        """The ClusterServingRuntime KServe selects for a model of `model_format` served by this server."""
+        if self.family == "custom":
+            return None
+        chosen = FORMATS[model_format]
+        return chosen.runtime_v2 if (self.protocol or chosen.protocol) == "v2" else chosen.runtime_v1
+
+
+SERVING_RUNTIMES: dict[str, ServingRuntime] = {
+    "vllm": ServingRuntime(("huggingface",), "vllm", ("--backend=vllm",), ready_path=READY_PATH, llm=True),
+    "huggingface": ServingRuntime(("huggingface",), "kserve", ("--backend=huggingface",), ready_path=READY_PATH),
+    "sklearn": ServingRuntime(("sklearn",), "kserve", ready_path=READY_PATH),
+    "xgboost": ServingRuntime(("xgboost",), "kserve", ready_path=READY_PATH),
+    "lightgbm": ServingRuntime(("lightgbm",), "kserve", ready_path=READY_PATH),
+    "triton": ServingRuntime(("triton", "onnx"), "triton", protocol="v2", ready_path=READY_PATH),
+    "mlserver": ServingRuntime(("mlflow", "sklearn", "xgboost", "lightgbm"), "mlserver", protocol="v2",
+                               ready_path=READY_PATH),
+    "torchserve": ServingRuntime(("pytorch",), "torchserve"),
+    "custom": ServingRuntime(("custom",), "custom"),
+}
+
+#: The server an endpoint runs when it names none: the one KServe's runtime for the format is.
+DEFAULT_SERVER: dict[str, str] = {
+    "sklearn": "sklearn", "xgboost": "xgboost", "lightgbm": "lightgbm", "huggingface": "huggingface",
+    "onnx": "triton", "triton": "triton", "mlflow": "mlserver", "pytorch": "torchserve", "custom": "custom",
+}
+
+
+def server_name(declared: str | None, model_format: str | None) -> str:
+    """The server an endpoint runs: the one it names, else its model format's default."""
+    if declared:
+        return declared
+    return DEFAULT_SERVER.get(model_format or "custom", "custom")
+
+
+def serves(server: str, model_format: str) -> bool:
+    """Whether `server` can serve a model of `model_format` (custom serves any image as it is)."""
+    return server == "custom" or model_format in SERVING_RUNTIMES[server].formats

@@ -127,6 +127,8 @@ def lock_requirements(checked: "CheckedSpec") -> dict[str, ModelRequirement]:
     result = {}
     for key in sorted(checked.spec.models):
         model = checked.spec.models[key]
+        if not model.from_registry:
+            continue  # a Hugging Face repository pinned to a commit: nothing for the registry to resolve
         chosen = "alias" if model.alias is not None else "version"
         name_path = ("models", key, "registry_name")
         name_position = source_map.value(name_path) if source_map.has(name_path) else source_map.key(("models", key))
@@ -286,7 +288,7 @@ def usable_lock(checked: "CheckedSpec", lock: Lock | None) -> tuple[Lock | None,
     """
     fresh, warnings = {}, []
     requirements = lock_requirements(checked)
-    for key in sorted(checked.spec.models):
+    for key in requirements:
         entry, warning = resolve_model(checked, lock, key, requirements)
         if entry is not None:
             fresh[key] = entry

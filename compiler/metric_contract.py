@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, Literal, NamedTuple, TYPE_CHECKING
 
 from .autoscaling import through_interceptor
-from .kserve_runtimes import FORMATS
+from .kserve_runtimes import FORMATS, SERVING_RUNTIMES, server_name
 
 if TYPE_CHECKING:
     from .spec import Spec
@@ -82,10 +82,13 @@ KSERVE = ModelServer(Exporter(
     )), metrics_port=None, latency="request_predict_seconds")
 
 # vllm v0.33.0 vllm/v1/metrics/loggers.py PrometheusStatLogger (../shared/crds/metrics/vllm/loggers.py);
-# prometheus_client appends `_total` to a Counter's name.
+# prometheus_client appends `_total` to a Counter's name. v0.33 has no `vllm:gpu_cache_usage_perc`
+# (renamed kv_cache_usage_perc) and no `vllm:time_per_output_token_seconds` (split into
+# inter_token_latency_seconds and request_time_per_output_token_seconds): queries on the old names read nothing.
 VLLM = ModelServer(Exporter(
     "vllm", "vLLM OpenAI server", "vllm-project/vllm v0.33.0 vllm/v1/metrics/loggers.py",
-    "the serving port (the runtime's `prometheus.kserve.io/port`, 8080), `/metrics`", "`server: vllm` (kserve-vllmserver)",
+    "the serving port (the runtime's `prometheus.kserve.io/port`, 8080), `/metrics`", "`serving.<name>.server: vllm` (kserve-huggingfaceserver, `--backend=vllm`), or a runtime image's "
+    "`server: vllm`",
     "podmonitor-job", (
         Metric("vllm:num_requests_running", "gauge", _VLLM, "requests being processed"),
         Metric("vllm:num_requests_waiting", "gauge", _VLLM, "requests waiting to be scheduled"),
@@ -97,6 +100,8 @@ VLLM = ModelServer(Exporter(
                "finished requests (successes only: no failure count)"),
         Metric("vllm:time_to_first_token_seconds", "histogram", _VLLM, "time to first token"),
         Metric("vllm:inter_token_latency_seconds", "histogram", _VLLM, "time between output tokens"),
+        Metric("vllm:request_time_per_output_token_seconds", "histogram", _VLLM,
+               "mean time per output token of each request (TPOT)"),
         Metric("vllm:e2e_request_latency_seconds", "histogram", _VLLM, "end-to-end request latency"),
         Metric("vllm:request_queue_time_seconds", "histogram", _VLLM, "time spent waiting"),
     )), metrics_port=None, latency="vllm:e2e_request_latency_seconds")
@@ -226,14 +231,17 @@ class EndpointMetrics(NamedTuple):
 
 
 def server_for(spec: "Spec", endpoint_name: str) -> str:
-    """The model server an endpoint runs: its runtime's `server`, else the server of its format's runtime."""
+    """The metric family of the server an endpoint runs: its runtime image's `server`, else the family of the
+    server the endpoint names (`serving.<name>.server`), else that of its model format's default server."""
     endpoint = spec.serving[endpoint_name]
     runtime = spec.runtimes.get(endpoint.runtime)
     declared = getattr(runtime, "server", None)
     if declared:
         return declared
     model = spec.models.get(endpoint.model)
-    return FORMATS[model.format].server if model is not None else "custom"
+    if model is None:
+        return "custom"
+    return SERVING_RUNTIMES[server_name(getattr(endpoint, "server", None), model.format)].family
 
 
 def for_endpoint(spec: "Spec", endpoint_name: str) -> EndpointMetrics:
@@ -265,8 +273,29 @@ def for_endpoint(spec: "Spec", endpoint_name: str) -> EndpointMetrics:
     return EndpointMetrics(key, server, tuple(exporters), latency, errors)
 
 
+#: LLM SLOs (monitoring.<endpoint>.slo) -> the vLLM series each reads.
+LLM_SLOS: dict[str, str] = {
+    "time_to_first_token_p99": "vllm:time_to_first_token_seconds",
+    "time_per_output_token_p99": "vllm:inter_token_latency_seconds",
+    "queue_depth": "vllm:num_requests_waiting",
+}
+#: Every SLO field whose measurability depends on the endpoint's exporters.
+MEASURED_SLOS = ("latency_p99", "error_rate", *LLM_SLOS)
+
+
+def llm_signal(spec: "Spec", endpoint_name: str, slo: str) -> Metric | None:
+    """The vLLM metric an LLM SLO reads for the endpoint, or None when its server does not export it."""
+    metrics = for_endpoint(spec, endpoint_name)
+    if not metrics.has(VLLM.exporter):
+        return None
+    return VLLM.exporter.metric(LLM_SLOS[slo])
+
+
 def unmeasurable_hint(spec: "Spec", endpoint_name: str, slo: str) -> str:
-    """What would make an SLO (`latency_p99`, `error_rate`) measurable for an endpoint."""
+    """What would make an SLO (`latency_p99`, `error_rate`, an LLM SLO) measurable for an endpoint."""
+    if slo in LLM_SLOS:
+        return ("serve the model with `server: vllm` (docs/llm.md), whose engine exports "
+                f"{LLM_SLOS[slo]}, or remove the SLO")
     mode = spec.platform.serving_mode
     if mode == "knative":
         return ("export Knative's request metrics (config-observability `request-metrics-protocol: prometheus`) "
@@ -278,6 +307,10 @@ def unmeasurable_hint(spec: "Spec", endpoint_name: str, slo: str) -> str:
 
 def why_unmeasurable(spec: "Spec", endpoint_name: str, slo: str) -> str | None:
     """Why an SLO of an endpoint cannot be measured, or None when it can (`availability` always can: `up`)."""
+    if slo in LLM_SLOS:
+        if llm_signal(spec, endpoint_name, slo) is not None:
+            return None
+        return f"{for_endpoint(spec, endpoint_name).server.exporter.title} does not export {LLM_SLOS[slo]}"
     if slo not in ("latency_p99", "error_rate"):
         return None
     metrics = for_endpoint(spec, endpoint_name)
@@ -321,6 +354,14 @@ def markdown() -> str:
         port = server.metrics_port if server.metrics_port is not None else "the serving port"
         lines.append(_row(f"`{name}`", serving.runtime_v1 or "none", serving.runtime_v2 or "none",
                           f"`{serving.server}`", port))
+    lines += ["", "An endpoint may name its server (`serving.<name>.server`); each is one of KServe's runtimes told,",
+              "where it has a choice, which backend to run, so that its metrics are known:", "",
+              _row("server", "formats", "arguments", "readiness", "metric family", "llm settings"),
+              _row("---", "---", "---", "---", "---", "---")]
+    for name, runtime in SERVING_RUNTIMES.items():
+        lines.append(_row(f"`{name}`", ", ".join(runtime.formats), " ".join(f"`{a}`" for a in runtime.args) or "none",
+                          f"`{runtime.ready_path}`" if runtime.ready_path else "TCP", f"`{runtime.family}`",
+                          "yes" if runtime.llm else "no"))
     lines += ["", "## What each exporter provides", ""]
     for exporter in [s.exporter for s in SERVERS.values()] + list(LAYERS):
         lines += [f"### {exporter.title} (`{exporter.key}`)", "",

@@ -19,9 +19,10 @@
 """
 from __future__ import annotations
 
-from .autoscaling import refusals, scaler_for
+from .autoscaling import VLLM_METRICS, refusals, scaler_for
 from .diagnostics import DiagnosticBag
-from .kserve_runtimes import DEFAULT_HTTP_PORT, FORMATS, port_is_fixed
+from .kserve_runtimes import DEFAULT_HTTP_PORT, FORMATS, SERVING_RUNTIMES, port_is_fixed, server_name, serves
+from .metric_contract import server_for
 from .naming import resource_name
 from .source_map import SourceMap
 from .spec import Spec
@@ -45,6 +46,47 @@ def keda_hpa_name(isvc: str) -> str:
     return f"keda-hpa-{isvc}-predictor"
 
 
+def _check_server(spec: Spec, name: str, endpoint, model, bag: DiagnosticBag, source_map: SourceMap) -> None:
+    """The named server serves the model's format; `llm:` and vLLM scalers only on an LLM server; the
+    replica's GPUs are the tensor-parallel degree (vLLM shards the model over exactly that many)."""
+    here = ("serving", name)
+    server = server_name(endpoint.server, model.format)
+    if not serves(server, model.format):
+        path = here + ("server",)
+        fits = [key for key, runtime in SERVING_RUNTIMES.items() if model.format in runtime.formats]
+        bag.add(source_map.value(path), f"{dotted(path)}: {server} does not serve models of format {model.format} "
+                f"(models.{endpoint.model}.format); KServe would find no runtime for it", path,
+                hint="use one of: " + ", ".join(fits + ["custom"]))
+        return
+    runtime = SERVING_RUNTIMES[server]
+    family = server_for(spec, name)
+    if endpoint.llm is not None and not runtime.llm:
+        path = here + ("llm",)
+        bag.add(source_map.key(path), f"{dotted(path)}: the {server} server takes no LLM settings (tensor "
+                "parallelism, max model length, quantization): they would be dropped", path,
+                hint="serve the model with server: vllm (format huggingface), or remove `llm`")
+    metric = endpoint.autoscale.metric if endpoint.autoscale is not None else None
+    if metric in VLLM_METRICS and family != "vllm":
+        path = here + ("autoscale", "metric")
+        bag.add(source_map.value(path), f"{dotted(path)}: {metric} reads vLLM's "
+                f"{'vllm:num_requests_waiting' if metric == 'queue_depth' else 'vllm:kv_cache_usage_perc'}, and the "
+                f"{family} server does not export it: the scaler would read nothing and never scale", path,
+                hint="serve with server: vllm, or autoscale on concurrency or rps")
+    if endpoint.llm is not None and runtime.llm:
+        tensor_parallel = endpoint.llm.tensor_parallel
+        gpus = endpoint.resources.gpu_count
+        if endpoint.resources.mig_profile is None and gpus != tensor_parallel:
+            path = here + ("resources", "gpu")
+            bag.add(source_map.value(path if source_map.has(path) else here + ("llm",)), f"{dotted(here)}: llm.tensor_parallel is {tensor_parallel} and the replica requests "
+                    f"{endpoint.resources.gpu or 0:g} GPUs; vLLM shards the model over exactly tensor_parallel GPUs "
+                    "of the pod", path, hint=f"set resources.gpu: {tensor_parallel}")
+        elif endpoint.resources.mig_profile is not None and tensor_parallel > 1:
+            path = here + ("llm", "tensor_parallel")
+            bag.add(source_map.value(path), f"{dotted(path)}: a MIG slice is one device; it cannot be shared "
+                    f"over {tensor_parallel}-way tensor parallelism", path, hint="set tensor_parallel: 1 or request "
+                    "whole GPUs")
+
+
 def check_serving(spec: Spec, source_map: SourceMap) -> None:
     """Raise SpecError with every serving setting that the controllers would refuse or never carry out."""
     bag = DiagnosticBag()
@@ -61,6 +103,8 @@ def check_serving(spec: Spec, source_map: SourceMap) -> None:
             path = here + refusal.field
             bag.add(source_map.value(path), f"{dotted(here)}: {refusal.message}", path, refusal.hint)
         model = spec.models.get(endpoint.model)
+        if model is not None:
+            _check_server(spec, name, endpoint, model, bag, source_map)
         port_path = here + ("port",)
         if mode == "knative" and endpoint.port in KNATIVE_RESERVED_PORTS:
             bag.add(source_map.value(port_path), f"{dotted(port_path)}: {endpoint.port} is a port of Knative's "

@@ -24,6 +24,7 @@ from tests.compile_support import EXAMPLE, REPO_ROOT
 from tests.upstream_tools import run
 
 KNATIVE = REPO_ROOT / "tests" / "cases" / "knative-monitoring.yaml"
+LLM = REPO_ROOT / "examples" / "llm" / "mlops.yaml"
 ALL_ALERTS = REPO_ROOT / "tests" / "cases" / "monitoring-all-alerts.yaml"
 
 SERVER_SPEC = """apiVersion: mlops/v1
@@ -80,13 +81,19 @@ DCGM_TARGET = ('job="nvidia-dcgm-exporter", namespace="gpu-operator", pod="nvidi
                'exported_container="kserve-container", exported_pod="fraud-fraud-api-predictor-7d9f8-abcde"')
 OTHER_NAMESPACE_GPU = DCGM_TARGET.replace('exported_namespace="fraud-ml"', 'exported_namespace="search"')
 T_ML = 'namespace="t-ml", job="t-ml/t-api", container="kserve-container", endpoint="http1"'
+# vLLM's series (labels model_name, engine: vllm v0.33.0 loggers.py) scraped by the chat endpoint's PodMonitor.
+CHAT_POD = "assist-chat-predictor-6b7c9-q8x2p"
+CHAT = (f'namespace="assist-ml", job="assist-ml/assist-chat", container="kserve-container", endpoint="http1", '
+        f'pod="{CHAT_POD}", model_name="assist-chat", engine="0"')
 
 
-def _histogram(name: str, labels: str, fast: float, slow: float, bounds=(0.1, 0.25, 0.5, 1.0)) -> list[tuple[str, str]]:
-    """Cumulative buckets growing by `fast` requests a minute under 0.1 s and `slow` a minute above 0.5 s."""
+def _histogram(name: str, labels: str, fast: float, slow: float, bounds=(0.1, 0.25, 0.5, 1.0),
+               slow_bound: float = 1.0) -> list[tuple[str, str]]:
+    """Cumulative buckets growing by `fast` requests a minute in the first bucket and `slow` a minute in the
+    bucket ending at `slow_bound`."""
     series = []
     for bound in bounds:
-        per_minute = fast + (slow if bound >= 1.0 else 0)
+        per_minute = fast + (slow if bound >= slow_bound else 0)
         series.append((f'{name}_bucket{{{labels}, le="{bound}"}}', f"0+{per_minute}x40"))
     series.append((f'{name}_bucket{{{labels}, le="+Inf"}}', f"0+{fast + slow}x40"))
     return series
@@ -218,6 +225,38 @@ SCENARIOS = [
              ((f"DCGM_FI_DEV_XID_ERRORS{{{DCGM_TARGET}}}", "0x15 79x60"),), False, eval_time="60m"),
     Scenario("gpu-xid-none-silent", str(EXAMPLE), "fraud-api", "GpuXidErrors",
              ((f"DCGM_FI_DEV_XID_ERRORS{{{DCGM_TARGET}}}", "0x60"),), False, eval_time="30m"),
+    # LLM SLOs and GPU memory on vLLM's own names (the LLM example's chat endpoint)
+    Scenario("ttft-vllm-fires", str(LLM), "chat", "TimeToFirstTokenP99High",
+             tuple(_histogram("vllm:time_to_first_token_seconds", CHAT, 90, 10, bounds=(0.5, 1.0, 2.5, 5.0),
+                              slow_bound=5.0)), True,
+             env=None),
+    Scenario("ttft-vllm-silent", str(LLM), "chat", "TimeToFirstTokenP99High",
+             tuple(_histogram("vllm:time_to_first_token_seconds", CHAT, 99, 1, bounds=(0.5, 1.0, 2.5, 5.0),
+                              slow_bound=1.0)), False,
+             env=None),
+    Scenario("tpot-vllm-fires", str(LLM), "chat", "TimePerOutputTokenP99High",
+             tuple(_histogram("vllm:inter_token_latency_seconds", CHAT, 90, 10, bounds=(0.025, 0.05, 0.1, 1.0))),
+             True, env=None),
+    Scenario("tpot-vllm-silent", str(LLM), "chat", "TimePerOutputTokenP99High",
+             tuple(_histogram("vllm:inter_token_latency_seconds", CHAT, 100, 0, bounds=(0.025, 0.05, 0.1, 1.0))),
+             False, env=None),
+    Scenario("queue-deep-fires", str(LLM), "chat", "RequestQueueDeep",
+             ((f"vllm:num_requests_waiting{{{CHAT}}}", "40x40"),), True, env=None, result_labels={"pod": CHAT_POD}),
+    Scenario("queue-short-silent", str(LLM), "chat", "RequestQueueDeep",
+             ((f"vllm:num_requests_waiting{{{CHAT}}}", "20x40"),), False, env=None),
+    Scenario("kv-cache-saturated-fires", str(LLM), "chat", "KvCacheSaturated",
+             ((f"vllm:kv_cache_usage_perc{{{CHAT}}}", "0.98x40"),), True, env=None, result_labels={"pod": CHAT_POD}),
+    Scenario("kv-cache-busy-silent", str(LLM), "chat", "KvCacheSaturated",
+             ((f"vllm:kv_cache_usage_perc{{{CHAT}}}", "0.8x40"),), False, env=None),
+    Scenario("vllm-preempting-fires", str(LLM), "chat", "VllmPreemptions",
+             ((f"vllm:num_preemptions_total{{{CHAT}}}", "0+3x40"),), True, env=None, result_labels={"pod": CHAT_POD}),
+    Scenario("vllm-no-preemptions-silent", str(LLM), "chat", "VllmPreemptions",
+             ((f"vllm:num_preemptions_total{{{CHAT}}}", "12x40"),), False, env=None),
+    # vLLM preallocates 0.9 of each GPU: framebuffer use at 90 % is its idle state, and no alert reads it
+    Scenario("vllm-preallocated-memory-silent", str(LLM), "chat", "KvCacheSaturated",
+             ((f"DCGM_FI_DEV_FB_USED{{{DCGM_TARGET.replace('fraud-ml', 'assist-ml')}}}", "73000x40"),
+              (f"DCGM_FI_DEV_FB_FREE{{{DCGM_TARGET.replace('fraud-ml', 'assist-ml')}}}", "8000x40"),
+              (f"vllm:kv_cache_usage_perc{{{CHAT}}}", "0.1x40")), False, env=None),
     # every alert kind of the all-alerts case stays silent on healthy input
     Scenario("all-alerts-case-interceptor-errors-silent", str(ALL_ALERTS), "ctr-api", "ErrorRateHigh",
              tuple(_requests(INTERCEPTOR.replace("fraud-fraud-api", "ads-ctr-api").replace("fraud-ml", "ads-ml"),
@@ -255,6 +294,14 @@ def test_every_alert_kind_has_a_firing_and_a_silent_scenario():
                                                       (str(EXAMPLE), "prod", "merchant-embed"))
                for g in rule_object(spec, env, endpoint)["spec"]["groups"] for r in g["rules"]}
     assert emitted - kinds <= {"ChargebackRateAboveMax", "EmbeddingCacheHitRateBelowMin"}, emitted - kinds
+
+
+def test_vllm_endpoints_have_no_nominal_gpu_memory_alert():
+    """vLLM sits at gpu_memory_utilization of each GPU from start: a framebuffer alert would fire forever."""
+    emitted = {r["alert"] for g in rule_object(str(LLM), None, "chat")["spec"]["groups"] for r in g["rules"]}
+    assert "GpuMemoryNearFull" not in emitted and {"KvCacheSaturated", "VllmPreemptions"} <= emitted
+    embed = {r["alert"] for g in rule_object(str(LLM), None, "embed")["spec"]["groups"] for r in g["rules"]}
+    assert "GpuMemoryNearFull" in embed and "KvCacheSaturated" not in embed
 
 
 def test_a_scenario_can_fail(tmp_path):

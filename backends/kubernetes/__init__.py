@@ -18,6 +18,7 @@ from .context import Context
 from .monitoring import lower_monitor
 from .namespace import lower_namespace
 from .node_pools import lower_node_pools
+from .queues import lower_queues
 from .order import canonical_object
 from .pipelines import lower_pipeline
 from .serving import lower_endpoint, lower_rollbacks, model_cache_node_groups
@@ -51,6 +52,9 @@ def lower_context(ctx: Context) -> dict[str, list[dict]]:
     pools = lower_node_pools(ctx) + model_cache_node_groups(ctx)
     if pools:
         files[f"{MANIFESTS}/node-pools.yaml"] = pools
+    queues = lower_queues(ctx)
+    if queues:
+        files[f"{MANIFESTS}/queues.yaml"] = queues
     for name in sorted(spec.pipelines):
         files[f"{MANIFESTS}/pipelines/{name}.yaml"] = lower_pipeline(ctx, name)
     for name in sorted(spec.serving):

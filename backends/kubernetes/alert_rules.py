@@ -10,7 +10,10 @@
   freshness (`time()` against the newest row's timestamp), the estimated performance drop; the
   monitor jobs' own silence (`mlops_monitor_last_success_timestamp_seconds` of the drift and the
   estimation job older than the longest gap of their schedule plus their deadline, or never pushed).
-- GPU endpoints: GPU memory near full (DCGM FB_USED / (FB_USED + FB_FREE)) and XID errors counted
+- LLM SLOs on vLLM's histograms and gauge: time to first token, time between output tokens, the
+  waiting queue of a replica (MON006 names them on another server).
+- GPU endpoints: GPU memory near full (DCGM FB_USED / (FB_USED + FB_FREE)), or, for vLLM, which
+  preallocates most of each GPU, KV-cache saturation and preemptions; and XID errors counted
   over a window (`DCGM_FI_DEV_XID_ERRORS` is a gauge holding the last XID, so its value alone
   would fire forever after one error), on the GPUs of every predictor pod.
 
@@ -38,6 +41,8 @@ from .units import number, prometheus_duration, seconds
 COMPONENT = "monitoring"
 MONITORING_API = "monitoring.coreos.com/v1"
 GPU_MEMORY_FULL = 0.9
+#: KV-cache usage (vllm:kv_cache_usage_perc, 0-1) that, held for 10 minutes, means the cache is too small.
+KV_CACHE_FULL = 0.95
 XID_WINDOW = "10m"
 #: The monitor CronWorkflow's activeDeadlineSeconds (monitoring.py): how long one run of its jobs may take.
 MONITOR_DEADLINE_SECONDS = 3600
@@ -105,12 +110,35 @@ def _slo_rules(ctx: Context, endpoint: str, monitor: Monitor, contract: Endpoint
                            f"sum(rate({series}{{{matchers}}}[5m])) > {number(slo.error_rate.fraction)}",
                            f"{endpoint}: error rate above {slo.error_rate.text}", severity="critical",
                            spec_path=f"{path}.error_rate"))
+    rules += _llm_slo_rules(ctx, endpoint, monitor, select)
     if slo.availability is not None:
         rules.append(_rule(ctx, endpoint, monitor, "AvailabilityLow",
                            f"avg(avg_over_time(up{{{select.scrape}}}[5m])) < {number(slo.availability.fraction)}"
                            + _all_gone(ctx, endpoint, select),
                            f"{endpoint}: availability below {slo.availability.text}", severity="critical",
                            spec_path=f"{path}.availability"))
+    return rules
+
+
+def _llm_slo_rules(ctx: Context, endpoint: str, monitor: Monitor, select: _Selectors) -> list[dict]:
+    """Time to first token, time per output token (p99 over every replica) and the queue of one replica."""
+    slo, path, rules = monitor.slo, f"monitoring.{endpoint}.slo", []
+    for field, alert, what in (("time_to_first_token_p99", "TimeToFirstTokenP99High", "time to first token"),
+                               ("time_per_output_token_p99", "TimePerOutputTokenP99High", "time per output token")):
+        bound = getattr(slo, field)
+        metric = metric_contract.llm_signal(ctx.spec, endpoint, field) if bound is not None else None
+        if metric is None:
+            continue
+        rules.append(_rule(ctx, endpoint, monitor, alert,
+                           f"histogram_quantile(0.99, sum by (le) (rate({metric.name}_bucket{{{select.scrape}}}[5m]))) "
+                           f"> {number(bound.seconds)}",
+                           f"{endpoint}: p99 {what} above {bound.text}", spec_path=f"{path}.{field}"))
+    metric = metric_contract.llm_signal(ctx.spec, endpoint, "queue_depth") if slo.queue_depth is not None else None
+    if metric is not None:
+        rules.append(_rule(ctx, endpoint, monitor, "RequestQueueDeep",
+                           f"max by (pod) ({metric.name}{{{select.scrape}}}) > {slo.queue_depth}",
+                           f"{endpoint}: more than {slo.queue_depth} requests waiting in a replica's queue",
+                           spec_path=f"{path}.queue_depth"))
     return rules
 
 
@@ -200,11 +228,26 @@ def _gpu_rules(ctx: Context, endpoint: str, monitor: Monitor, select: _Selectors
 
     used, free = dcgm(m.DCGM_FB_USED), dcgm(m.DCGM_FB_FREE)
     changes = dcgm(m.DCGM_XID, f"changes({{}}[{XID_WINDOW}])")
-    return [
-        _rule(ctx, endpoint, monitor, "GpuMemoryNearFull",
-              f"max by (pod) ({used} / ({used} + {free})) > {number(GPU_MEMORY_FULL)}",
-              f"{endpoint}: GPU memory above {round(GPU_MEMORY_FULL * 100)}% (the next allocation may OOM)",
-              spec_path=path),
+    if metric_contract.for_endpoint(ctx.spec, endpoint).has(metric_contract.VLLM.exporter):
+        # vLLM preallocates gpu_memory_utilization (0.9) of each GPU for weights and KV cache at start:
+        # framebuffer use sits at that share while idle. Trouble is the KV cache running out, which
+        # vLLM answers by preempting (and recomputing) running requests.
+        memory = [
+            _rule(ctx, endpoint, monitor, "KvCacheSaturated",
+                  f"max by (pod) ({m.VLLM_KV_CACHE}{{{select.scrape}}}) > {number(KV_CACHE_FULL)}",
+                  f"{endpoint}: KV cache above {round(KV_CACHE_FULL * 100)}% of its blocks (requests queue or get "
+                  "preempted)", duration="10m", spec_path=path),
+            _rule(ctx, endpoint, monitor, "VllmPreemptions",
+                  f"sum by (pod) (rate({m.VLLM_PREEMPTIONS}{{{select.scrape}}}[5m])) > 0",
+                  f"{endpoint}: vLLM is preempting requests for want of KV-cache blocks (recomputed, slower)",
+                  duration="10m", spec_path=path),
+        ]
+    else:
+        memory = [_rule(ctx, endpoint, monitor, "GpuMemoryNearFull",
+                        f"max by (pod) ({used} / ({used} + {free})) > {number(GPU_MEMORY_FULL)}",
+                        f"{endpoint}: GPU memory above {round(GPU_MEMORY_FULL * 100)}% (the next allocation may OOM)",
+                        spec_path=path)]
+    return memory + [
         _rule(ctx, endpoint, monitor, "GpuXidErrors",
               f"max by (pod) ({changes}) > 0 and on(pod) max by (pod) ({dcgm(m.DCGM_XID)}) > 0",
               f"{endpoint}: a GPU reported a new XID error in the last {XID_WINDOW}", severity="critical",
@@ -218,7 +261,7 @@ def unmeasured_slos(ctx: Context, endpoint: str, monitor: Monitor) -> dict[str, 
     if slo is None:
         return {}
     found = {}
-    for field in ("latency_p99", "error_rate"):
+    for field in metric_contract.MEASURED_SLOS:
         if getattr(slo, field) is not None:
             why = metric_contract.why_unmeasurable(ctx.spec, endpoint, field)
             if why:

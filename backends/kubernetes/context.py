@@ -41,10 +41,14 @@ class ModelRef:
     storage_uri: str
     lineage: tuple[tuple[str, str], ...] = ()   # (key, value), LINEAGE_KEYS order, only known ones
     locked: bool = False
+    revision: str | None = None  # a Hugging Face commit (pinned by the spec itself)
 
     @property
     def label(self) -> str:
-        """The version as annotations and object names show it: `7`, or the alias when unresolved."""
+        """The version as annotations and object names show it: `7`, the alias when unresolved, or a
+        Hugging Face commit's first 12 digits."""
+        if self.revision is not None:
+            return self.revision[:12]
         return str(self.version) if self.version is not None else self.alias or "unknown"
 
 
@@ -88,6 +92,9 @@ class Context:
 
     def _resolve(self, model_key: str) -> ModelRef:
         model = self.spec.models[model_key]
+        if model.huggingface is not None:
+            return ModelRef(model_key, model.huggingface.repo, None, None, model.huggingface.storage_uri,
+                            self._spec_lineage(model_key), revision=model.huggingface.revision)
         registry_name = model.registry_name or model_key
         entry = self._lock_entry(model_key)
         if entry is not None:
@@ -115,6 +122,8 @@ class Context:
         if keep <= 0:
             return []
         current = self.model_ref(model_key)
+        if current.revision is not None:
+            return []  # a pinned commit has no registry history to roll back to
         entry = self._lock_entry(model_key)
         if entry is not None:
             return [ModelRef(model_key, current.registry_name, v.version, None, v.artifact_uri, locked=True)

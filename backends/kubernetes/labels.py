@@ -49,7 +49,7 @@ def model_annotations(model: ModelRef) -> dict[str, str]:
         MODEL: model.registry_name,
         MODEL_VERSION: model.label,
         MODEL_STORAGE_URI: model.storage_uri,
-        MODEL_PINNED: "lock" if model.locked else ("spec" if model.version is not None else "unresolved-alias"),
+        MODEL_PINNED: "huggingface-revision" if model.revision is not None else "lock" if model.locked else ("spec" if model.version is not None else "unresolved-alias"),
     }
     for key, value in model.lineage:
         result[LINEAGE_PREFIX + key.replace("_", "-")] = value

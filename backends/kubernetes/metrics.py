@@ -11,7 +11,7 @@
 """
 from __future__ import annotations
 
-from compiler.metric_contract import DCGM, KSERVE
+from compiler.metric_contract import DCGM, KSERVE, VLLM
 
 # --- what the monitor jobs push (gauges; one group per system, endpoint and job on the Pushgateway) ---
 # Labels: `mlops_system` and `mlops_endpoint` on every series, never `namespace`, `endpoint`, `job`,
@@ -41,6 +41,11 @@ DCGM_FB_USED = DCGM.metric("DCGM_FI_DEV_FB_USED").name
 DCGM_FB_FREE = DCGM.metric("DCGM_FI_DEV_FB_FREE").name
 DCGM_XID = DCGM.metric("DCGM_FI_DEV_XID_ERRORS").name
 DCGM_GPU_UTIL = DCGM.metric("DCGM_FI_DEV_GPU_UTIL").name
+VLLM_WAITING = VLLM.exporter.metric("vllm:num_requests_waiting").name
+VLLM_KV_CACHE = VLLM.exporter.metric("vllm:kv_cache_usage_perc").name
+VLLM_PREEMPTIONS = VLLM.exporter.metric("vllm:num_preemptions_total").name
+VLLM_TTFT = VLLM.exporter.metric("vllm:time_to_first_token_seconds").name
+VLLM_TPOT = VLLM.exporter.metric("vllm:inter_token_latency_seconds").name
 #: The predict-latency buckets KServe's Python server exports (what a synthetic predictor in the tests serves).
 LATENCY_BUCKETS = KSERVE.exporter.metric("request_predict_seconds").series[0]
 

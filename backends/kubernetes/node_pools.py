@@ -52,6 +52,7 @@ allowed).
 from __future__ import annotations
 
 from compiler import capacity, gpu_catalogue
+from compiler.capacity import root_volume_gib
 from compiler.instance_types import CPU_POOL_CATEGORIES
 from compiler.spec.node_pools import NodePool
 from compiler.yaml_emitter import dump_document
@@ -282,11 +283,6 @@ def ec2_node_class(ctx: Context, name: str, pool: NodePool) -> dict:
         }],
         "tags": {f"{DOMAIN}/system": ctx.system, f"{DOMAIN}/node-pool": resource},
     })
-
-
-def root_volume_gib(pool: NodePool) -> int:
-    """The root disk: `root_volume_gib`, else 200 GiB for GPU pools (images, drivers, model caches), 100 for CPU."""
-    return pool.root_volume_gib or (200 if pool.is_gpu else 100)
 
 
 def aks_node_class(ctx: Context, name: str, pool: NodePool) -> dict:

@@ -14,6 +14,7 @@ from compiler.spec.pipelines import Pipeline, Step
 from .argo import API_VERSION, container, cron_workflow, placement, workflow_spec
 from .context import Context
 from .labels import DOMAIN, PIPELINE_LABEL, metadata, obj
+from .queues import step_labels
 from .units import seconds
 
 COMPONENT = "pipeline"
@@ -57,9 +58,11 @@ def step_env(ctx: Context, pipeline: str, step_name: str, step: Step) -> dict[st
 
 def step_template(ctx: Context, pipeline_name: str, pipeline: Pipeline, step_name: str, step: Step) -> dict:
     runtime = ctx.spec.runtimes[step.runtime or pipeline.runtime]
+    queued = step_labels(ctx, pipeline_name, step_name)
     template: dict = {
         "name": step_name,
-        "metadata": {"annotations": {f"{DOMAIN}/spec-path": f"pipelines.{pipeline_name}.steps.{step_name}"}},
+        "metadata": {"annotations": {f"{DOMAIN}/spec-path": f"pipelines.{pipeline_name}.steps.{step_name}"},
+                     **({"labels": queued} if queued else {})},
         "container": container(ctx, image=runtime.image, command=step.command, args=step.args,
                                env=step_env(ctx, pipeline_name, step_name, step), resources=step.resources),
         **placement(ctx, step.resources, step.scheduling),

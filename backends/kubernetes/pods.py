@@ -91,8 +91,8 @@ def tolerations(ctx: Context, resources: Resources) -> list[dict] | None:
     return [dict(GPU_TAINT)]
 
 
-def tmp_volume() -> dict:
-    return {"name": TMP_VOLUME, "emptyDir": {"sizeLimit": "1Gi"}}
+def tmp_volume(size: str = "1Gi") -> dict:
+    return {"name": TMP_VOLUME, "emptyDir": {"sizeLimit": size}}
 
 
 def tmp_mount() -> dict:

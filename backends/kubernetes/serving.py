@@ -32,7 +32,7 @@ import math
 from dataclasses import dataclass, field
 
 from compiler.autoscaling import knative_memory_target_mib, scaler_for
-from compiler.kserve_runtimes import DEFAULT_HTTP_PORT, FORMATS
+from compiler.kserve_runtimes import DEFAULT_HTTP_PORT, FORMATS, SERVING_RUNTIMES
 from compiler.serving_checks import CANARY_NAME
 from compiler.spec.serving import Endpoint
 from compiler.spec.units import Quantity
@@ -40,7 +40,9 @@ from compiler.spec.units import Quantity
 from .availability import disruption_budget, topology_spread
 from .context import Context, ModelRef
 from .labels import DOMAIN, ENDPOINT_LABEL, metadata, model_annotations, obj, selector_labels
-from .metrics import DCGM_GPU_UTIL, dcgm_series
+from .metrics import DCGM_GPU_UTIL, VLLM_KV_CACHE, VLLM_WAITING, dcgm_series, scrape_job
+from .model_servers import (STORAGE_SECRET_ANNOTATION, endpoint_server, hf_token_env, port_facts, probe_action,
+                            runs_as_custom, server_args, server_env, tmp_size, token_secret)
 from .priority import class_name
 from .scheduling import merged_tolerations, node_affinity
 from .pods import (container_resources, container_security_context, env_list, image_pull_policy, node_selector,
@@ -132,49 +134,64 @@ def lower_rollbacks(ctx: Context, name: str) -> dict[str, list[dict]]:
 
 # --- the model server container ------------------------------------------------------------
 
-def _probe(port: int, period: int, failures: int) -> dict:
-    return {"tcpSocket": {"port": port}, "periodSeconds": period, "failureThreshold": failures, "timeoutSeconds": 5}
+def _probe(action: dict, period: int, failures: int) -> dict:
+    return {**action, "periodSeconds": period, "failureThreshold": failures, "timeoutSeconds": 5}
 
 
 def _server_container(ctx: Context, endpoint: Endpoint) -> dict:
     """What every model server container carries: image, port, resources, security, probes, /tmp."""
     image = ctx.spec.runtimes[endpoint.runtime].image
+    ready = probe_action(ctx.spec, endpoint)
     return {
         "image": image,
         "imagePullPolicy": image_pull_policy(image),
         "ports": [{"name": PORT_NAME, "containerPort": endpoint.port, "protocol": "TCP"}],
         "resources": container_resources(ctx, endpoint.resources),
         "securityContext": container_security_context(),
-        "startupProbe": _probe(endpoint.port, STARTUP_PERIOD,
+        "startupProbe": _probe(ready, STARTUP_PERIOD,
                                probe_failure_threshold(endpoint.startup_timeout, STARTUP_PERIOD)),
-        "readinessProbe": _probe(endpoint.port, 10, 3),
-        "livenessProbe": _probe(endpoint.port, 20, 3),
+        "readinessProbe": _probe(ready, 10, 3),
+        "livenessProbe": _probe(probe_action(ctx.spec, endpoint, live=True), 20, 3),
         "volumeMounts": [tmp_mount()],
     }
 
 
 def model_container(ctx: Context, endpoint: Endpoint, model: ModelRef) -> dict:
-    """`predictor.model`: the format's KServe runtime, told our port when it is not the runtime's own."""
+    """`predictor.model`: the server's KServe runtime, told its backend, its LLM engine settings, our port
+    when it is not the runtime's own, and the Hugging Face token when the weights need one."""
     model_format = ctx.spec.models[model.model_key].format
-    runtime = FORMATS[model_format]
+    server = SERVING_RUNTIMES[endpoint_server(ctx.spec, endpoint)]
+    runtime = port_facts(ctx.spec, endpoint)
     result = {"modelFormat": {"name": model_format}, "storageUri": model.storage_uri, **_server_container(ctx, endpoint)}
-    if runtime.protocol:
-        result["protocolVersion"] = runtime.protocol
-    if endpoint.port != DEFAULT_HTTP_PORT and runtime.port_arg:
-        result["args"] = [f"{runtime.port_arg}={endpoint.port}"]
+    protocol = server.protocol or FORMATS[model_format].protocol
+    if protocol:
+        result["protocolVersion"] = protocol
+    args = server_args(ctx.spec, endpoint)
+    if args:
+        result["args"] = args
+    plain = server_env(ctx.spec, endpoint)
     if endpoint.port != DEFAULT_HTTP_PORT and runtime.port_env:
-        result["env"] = env_list({runtime.port_env: str(endpoint.port)})
+        plain[runtime.port_env] = str(endpoint.port)
+    env = env_list(plain)
+    secret = token_secret(ctx.spec, endpoint)
+    if secret is not None:
+        env.append(hf_token_env(secret))
+    if env:
+        result["env"] = env
     return result
 
 
 def custom_container(ctx: Context, endpoint: Endpoint, model: ModelRef) -> dict:
     """A custom predictor's container: KServe downloads STORAGE_URI to /mnt/models (predictor_custom.go GetStorageUri)."""
-    return {"name": CONTAINER_NAME, **_server_container(ctx, endpoint),
-            "env": env_list({"STORAGE_URI": model.storage_uri})}
+    env = env_list({"STORAGE_URI": model.storage_uri})
+    secret = token_secret(ctx.spec, endpoint)
+    if secret is not None:
+        env.append(hf_token_env(secret))
+    return {"name": CONTAINER_NAME, **_server_container(ctx, endpoint), "env": env}
 
 
 def _implementation(ctx: Context, endpoint: Endpoint, model: ModelRef) -> dict:
-    if FORMATS[ctx.spec.models[model.model_key].format].runtime is None:
+    if runs_as_custom(ctx.spec, endpoint):
         return {"containers": [custom_container(ctx, endpoint, model)]}
     return {"model": model_container(ctx, endpoint, model)}
 
@@ -219,12 +236,24 @@ def scaling(ctx: Context, name: str, endpoint: Endpoint) -> Scaling:
     # (keda_reconciler.go getKedaMetrics) and KEDA's default metric type is AverageValue
     # (keda pkg/scalers/scaler.go GetMetricTargetType): the HPA divides the query by the replica
     # count, so the query is the sum over the predictor's GPUs, not their average.
-    query = f"sum({dcgm_series(DCGM_GPU_UTIL, ctx.namespace, service_name(ctx, name))})"
+    query = _keda_query(ctx, name, scale.metric)
     trigger = {"type": "External", "external": {
         "metric": {"backend": "prometheus", "serverAddress": ctx.spec.platform.prometheus.url, "query": query},
         "target": {"type": "Value", "value": str(_target(endpoint))},
     }}
     return Scaling({"autoScaling": {"metrics": [trigger]}}, {AUTOSCALER_CLASS: "keda"})
+
+
+def _keda_query(ctx: Context, name: str, metric: str) -> str:
+    """The sum over the predictor's pods of what `metric` reads (the HPA divides it by the replica count)."""
+    if metric == "gpu_utilization":
+        return f"sum({dcgm_series(DCGM_GPU_UTIL, ctx.namespace, service_name(ctx, name))})"
+    # vLLM's own series, scraped by the endpoint's PodMonitor (named like the InferenceService,
+    # scraping.podmonitor_name); a stable and a canary pod both count.
+    selector = scrape_job(ctx.namespace, service_name(ctx, name))
+    if metric == "queue_depth":
+        return f"sum({VLLM_WAITING}{{{selector}}})"
+    return f"sum({VLLM_KV_CACHE}{{{selector}}}) * 100"   # kv_cache: usage is 0-1, the target a percent
 
 
 def canary_replicas(min_replicas: int, percent: float) -> int:
@@ -283,7 +312,7 @@ def predictor(ctx: Context, name: str, endpoint: Endpoint, model: ModelRef, *, w
         "labels": dict(sorted({**selector_labels(ctx, COMPONENT), ENDPOINT_LABEL: name}.items())),
         "securityContext": pod_security_context(),
         **_implementation(ctx, endpoint, model),
-        "volumes": [tmp_volume()],
+        "volumes": [tmp_volume(tmp_size(ctx.spec, endpoint))],
     }
     if with_scaling:
         result["minReplicas"] = endpoint.replicas.min
@@ -356,6 +385,9 @@ def inference_service(ctx: Context, name: str, endpoint: Endpoint, model: ModelR
             extra[f"{DOMAIN}/canary"] = "skipped: no earlier model version is known to split traffic with"
     if rollback:
         extra[f"{DOMAIN}/rollback"] = "true"
+    secret = token_secret(ctx.spec, endpoint)
+    if secret is not None:
+        extra[STORAGE_SECRET_ANNOTATION] = secret
     if endpoint.model_cache:
         # The cache of the version this manifest serves; during a Standard canary that is the canary's
         # version, pre-loaded on the nodes before it becomes the stable one.

@@ -5,7 +5,7 @@ import difflib
 from types import MappingProxyType
 
 from .rule import Rule
-from .rules import deps, gpu, hygiene, mon, repro, sched, serve, skew
+from .rules import deps, gpu, hygiene, llm, mon, repro, sched, serve, skew
 
 RULES: tuple[Rule, ...] = (
     skew.preprocessing_version_mismatch,
@@ -32,6 +32,9 @@ RULES: tuple[Rule, ...] = (
     sched.min_replicas_exceed_pool_limit,
     sched.pool_launches_no_instance_type,
     sched.step_deadline_exceeds_pipeline,
+    llm.llm_on_shared_gpu,
+    llm.tensor_parallel_without_nvlink,
+    llm.model_larger_than_node_disk,
     serve.cold_start_large_model,
     serve.large_model_uncached,
     serve.single_replica_endpoint,

@@ -212,6 +212,9 @@ def _model_side(checked: "CheckedSpec", usable: "Lock | None", key: str) -> Mode
     from ..lock import LINEAGE_KEYS
 
     model = checked.spec.models[key]
+    if model.huggingface is not None:
+        hub = model.huggingface
+        return ModelSide(hub.repo, None, hub.revision[:12], "huggingface", hub.storage_uri, {k: None for k in LINEAGE_KEYS})
     registry_name = model.registry_name or key
     entry = usable.entry(key) if usable is not None else None
     if entry is not None:

@@ -62,12 +62,14 @@ class ModelSide:
     registry_name: str
     version: int | None               # None: an alias no lock has resolved
     alias: str | None
-    pinned_by: str                    # "lock" | "spec" | "unresolved"
+    pinned_by: str                    # "lock" | "spec" | "unresolved" | "huggingface" (alias: the commit)
     artifact_uri: str | None
     lineage: dict[str, str | None]
 
     @property
     def label(self) -> str:
+        if self.pinned_by == "huggingface":
+            return f"{self.registry_name}@{self.alias}"
         version = f"v{self.version}" if self.version is not None else "unresolved"
         return f"{version} (alias {self.alias})" if self.alias else version
 

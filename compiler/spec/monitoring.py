@@ -17,6 +17,14 @@ class Slo(SpecModel):
     latency_p99: Duration | None = Field(None, description="99th percentile latency bound, e.g. 250ms.")
     error_rate: Percentage | None = Field(None, description="Highest acceptable share of failed requests.")
     availability: Percentage | None = Field(None, description="Lowest acceptable availability, e.g. 99.9%.")
+    # LLM servers (vLLM: vllm:time_to_first_token_seconds, vllm:inter_token_latency_seconds,
+    # vllm:num_requests_waiting); on another server they are unmeasurable (MON006).
+    time_to_first_token_p99: Duration | None = Field(
+        None, description="99th percentile time to the first output token, e.g. 2s (LLM servers).")
+    time_per_output_token_p99: Duration | None = Field(
+        None, description="99th percentile time between output tokens, e.g. 100ms (LLM servers).")
+    queue_depth: int | None = Field(None, ge=0, le=1_000_000,
+                                    description="Most requests waiting in one replica's queue (LLM servers).")
 
 
 class BusinessMetric(SpecModel):

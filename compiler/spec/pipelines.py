@@ -57,6 +57,8 @@ class Pipeline(SpecModel):
                                                              description="What a schedule does while a run is active.")
     timeout: Duration | None = Field(None, description="Deadline of a whole run.")
     steps: dict[Name, Step] = Field(min_length=1, description="Steps by name; `after` edges form a DAG.")
+    queue: Name | None = Field(None, description="GPU queue (a key of `platform.queues`) its GPU steps wait in "
+                                                 "for quota (Kueue).")
 
     @property
     def schedules(self) -> list[str]:

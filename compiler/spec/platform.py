@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from .base import Name, Number, SecretRef, SpecModel, empty_dict
+from .queues import Queue
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 # What `${VAR}` may name: the variable MLflow itself reads for its URI, and the MLOPS_ prefix for
@@ -274,6 +275,9 @@ class Platform(SpecModel):
     alerts: Alerts = Field(default_factory=Alerts, description="Where alerts go.")
     prometheus: PrometheusSettings = Field(default_factory=PrometheusSettings,
                                            description="The cluster's Prometheus, Pushgateway and Alertmanager.")
+    queues: dict[Name, Queue] = Field(
+        default_factory=empty_dict, description="GPU queues (Kueue): per team, quotas on GPU pools, borrowing within "
+                                                "a cohort; pipelines name theirs with `queue`.")
     prices: dict[str, Annotated[Number, Field(ge=0)]] = Field(
         default_factory=empty_dict, description="Hourly USD prices overriding the built-in table: per GPU for an "
                                                 "accelerator key (a100-80gb), per node for an instance type.")

@@ -1,13 +1,23 @@
 """`serving:`: online endpoints."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .base import Name, Number, SpecModel
+from .base import Name, Number, SpecModel, empty_list
 from .resources import Resources
 from .scheduling import Availability, Scheduling
 from .units import Duration, Percent
+
+#: Model servers an endpoint can name (compiler/kserve_runtimes.py SERVING_RUNTIMES).
+ServerName = Literal["vllm", "huggingface", "sklearn", "xgboost", "lightgbm", "triton", "mlserver", "torchserve",
+                     "custom"]
+#: vLLM's `--quantization` choices for pre-quantized checkpoints and on-the-fly fp8 (vllm v0.33.0
+#: vllm/model_executor/layers/quantization/__init__.py QuantizationMethods; the common ones).
+Quantization = Literal["awq", "gptq", "fp8", "compressed-tensors", "bitsandbytes", "gguf", "marlin", "awq_marlin",
+                       "gptq_marlin", "modelopt", "mxfp4"]
+#: Extra runtime arguments: flags only, as the runtime's parser reads them.
+_FLAG = r"^--[a-z0-9][-a-z0-9_]*(=[^\s]*)?$"
 
 
 class ReplicaRange(SpecModel):
@@ -22,9 +32,31 @@ class ReplicaRange(SpecModel):
 
 
 class Autoscale(SpecModel):
-    metric: Literal["concurrency", "rps", "cpu", "memory", "gpu_utilization"] = Field(
-        description="What the autoscaler tracks.")
-    target: Number = Field(gt=0, description="Target value per replica (percent for cpu/memory/gpu_utilization).")
+    metric: Literal["concurrency", "rps", "cpu", "memory", "gpu_utilization", "queue_depth", "kv_cache"] = Field(
+        description="What the autoscaler tracks. queue_depth (requests waiting, `vllm:num_requests_waiting`) and "
+                    "kv_cache (KV-cache usage in percent, `vllm:kv_cache_usage_perc`) need `server: vllm`.")
+    target: Number = Field(gt=0, description="Target value per replica (percent for cpu/memory/gpu_utilization/"
+                                             "kv_cache; waiting requests for queue_depth).")
+
+
+class Llm(SpecModel):
+    """How a large language model is served (servers that take it: vllm)."""
+
+    tensor_parallel: int = Field(1, ge=1, le=16, description="GPUs one replica shards the model over "
+                                                            "(`--tensor-parallel-size`); the replica requests "
+                                                            "this many GPUs, all on one node.")
+    max_model_len: int | None = Field(None, ge=1, le=10_000_000,
+                                      description="Longest context in tokens (`--max_model_len`); default: the "
+                                                  "model's own, which may not fit the KV cache.")
+    quantization: Quantization | None = Field(None, description="Quantization of the weights (`--quantization`).")
+    dtype: Literal["auto", "half", "float16", "bfloat16", "float32"] | None = Field(
+        None, description="Weight and activation dtype (`--dtype`).")
+    gpu_memory_utilization: float | None = Field(
+        None, gt=0, le=1, description="Share of each GPU vLLM preallocates for weights and KV cache "
+                                      "(`--gpu-memory-utilization`, vLLM's default 0.9).")
+    args: list[Annotated[str, Field(pattern=_FLAG)]] = Field(
+        default_factory=empty_list, description="Further runtime flags, e.g. --enable-prefix-caching or "
+                                                "--max-num-seqs=256 (after the ones above: the last wins).")
 
 
 class Rollout(SpecModel):
@@ -35,6 +67,13 @@ class Rollout(SpecModel):
 class Endpoint(SpecModel):
     model: Name = Field(description="Model to serve (a key of `models`).")
     runtime: Name = Field(description="Serving runtime (image).")
+    server: ServerName | None = Field(
+        None, description="The model server: vllm (KServe's Hugging Face runtime with the vLLM backend), "
+                          "huggingface (its transformers backend), sklearn, xgboost, lightgbm, triton, mlserver, "
+                          "torchserve or custom (the image as it is). It decides the runtime, the health probes, "
+                          "the metrics alerts and scalers read (docs/metric-contract.md); default: the model "
+                          "format's KServe runtime.")
+    llm: Llm | None = Field(None, description="LLM serving settings (server vllm).")
     replicas: ReplicaRange = Field(default_factory=ReplicaRange, description="Replica bounds {min, max}.")
     autoscale: Autoscale | None = Field(None, description="Autoscaling metric and target.")
     resources: Resources = Field(default_factory=Resources, description="CPU, memory, GPU and node pool.")

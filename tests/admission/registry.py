@@ -16,6 +16,7 @@ MODULES = (
     "kserve",
     "keda",
     "prometheus",
+    "kueue",
 )
 
 

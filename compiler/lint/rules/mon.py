@@ -215,7 +215,8 @@ def unmonitored_endpoint(ctx: Context, options: RuleOptions) -> Iterator[Problem
       "An SLO reads a metric that nothing exports for the endpoint's model server and serving mode.")
 def slo_unmeasurable(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
     """## What it does
-    Checks each `latency_p99` and `error_rate` SLO against the metric contract
+    Checks each `latency_p99`, `error_rate` and LLM SLO (`time_to_first_token_p99`,
+    `time_per_output_token_p99`, `queue_depth`: vLLM's series) against the metric contract
     (docs/metric-contract.md): which series the endpoint's model server exports and which the
     serving layer in front of it adds. It flags an SLO that no exported series can measure.
 
@@ -249,7 +250,7 @@ def slo_unmeasurable(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
     for name, monitor in ctx.spec.monitoring.items():
         if monitor.slo is None or name not in ctx.spec.serving:
             continue
-        for field in ("latency_p99", "error_rate"):
+        for field in metric_contract.MEASURED_SLOS:
             if getattr(monitor.slo, field) is None:
                 continue
             why = metric_contract.why_unmeasurable(ctx.spec, name, field)

@@ -104,7 +104,7 @@ def lineage_incomplete(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
     served = {endpoint.model for endpoint in ctx.spec.serving.values()}
     for key, model in ctx.spec.models.items():
         entry = ctx.lock_entry(key)
-        if key not in served or (entry is None and model.alias is not None):
+        if key not in served or not model.from_registry or (entry is None and model.alias is not None):
             continue  # an unpinned alias is REPRO001: which version's lineage is unknown
         declared = model.lineage.model_dump() if model.lineage else {}
         missing = [name for name in LINEAGE_KEYS
