@@ -37,6 +37,10 @@ def check_document(document: LoadedDocument, env: str | None = None) -> CheckedS
     spec = validate_data(data, source_map)
     check_references(spec, source_map, env)
     check_serving(spec, source_map)
+    if spec.overrides:
+        from .overrides import check_overrides
+
+        check_overrides(spec, source_map)
     return CheckedSpec(spec, source_map, document, env)
 
 
