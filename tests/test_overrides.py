@@ -414,3 +414,35 @@ def test_plan_lists_the_overrides_that_patched_each_object(tmp_path, capsys):
     assert main(["plan", str(head), "--base-spec", str(base)]) == 0
     markdown = capsys.readouterr().out
     assert "| `serving.api`, patched by `overrides[0]` |" in markdown
+
+
+# --- the schema and admission kits see the patched objects ---------------------------------------
+
+def test_a_patch_that_breaks_the_crd_schema_is_caught_by_the_schema_kit():
+    from tests.k8s_schemas import get_validator
+
+    text = spec("""
+        overrides:
+          - target: {kind: InferenceService, endpoint: api}
+            merge: {spec: {predictor: {minReplicaz: 3}}}
+        """)
+    validator = get_validator("1.31")
+    errors = [e for o in lower(check(text)) for e in validator.validate(o)]
+    assert any("minReplicaz" in e for e in errors), errors
+    assert [e for o in lower(check(BASE)) for e in validator.validate(o)] == []
+
+
+def test_a_patch_the_controller_refuses_is_caught_by_the_admission_kit():
+    from tests.admission import Objects
+    from tests.admission.registry import load
+
+    checks, _ = load()
+    text = spec("""
+        overrides:
+          - target: {kind: InferenceService, endpoint: api}
+            json_patch:
+              - {op: replace, path: /spec/predictor/minReplicas, value: 9}
+        """)
+    refusals = [m for c in checks for m in c.refusals(Objects(lower(check(text)), label="patched"))]
+    assert any("cannot be greater than MaxReplicas" in m for m in refusals), refusals
+    assert [m for c in checks for m in c.refusals(Objects(lower(check(BASE)), label="base"))] == []
