@@ -319,7 +319,7 @@ def apply_overrides(checked: "CheckedSpec", files: dict[str, list[dict]]) -> dic
         if not matched:
             problems.append(_unmatched(override, here, result, source_map))
     if problems:
-        raise SpecError(problems)
+        raise SpecError(list(dict.fromkeys(problems)))  # a rollback copy fails as its live object does: once
     for (path, k), paths in applied.items():
         obj = result[path][k]
         annotations = obj["metadata"].get("annotations")
