@@ -85,7 +85,7 @@ def _merge(base: dict, overlay: dict, path: tuple, prefix: tuple, original: Sour
                 continue
             # A field the base leaves out is merged in; an unknown one is reported by validation, with
             # "did you mean", at the overlay's line.
-        if here == ("overrides",) and isinstance(value, list):
+        if here == ("overrides",) and isinstance(value, list) and isinstance(base.get(key, []), list):
             from .overrides import merge_overlay
 
             merge_overlay(base, value, prefix, original, merged_map)  # appended, not replaced: see there

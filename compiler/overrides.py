@@ -299,23 +299,36 @@ def apply_overrides(checked: "CheckedSpec", files: dict[str, list[dict]]) -> dic
     written_at = origins(checked)
     source_map = checked.source_map
     result = {path: list(objects) for path, objects in files.items()}
+    # Objects by kind and by (kind, entity): each override looks only at the objects it could match,
+    # so applying stays linear in the spec's size.
+    by_kind: dict[str, list[tuple[str, int]]] = {}
+    by_entity: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    for path, objects in result.items():
+        for k, obj in enumerate(objects):
+            kind = str(obj.get("kind"))
+            by_kind.setdefault(kind, []).append((path, k))
+            entity = ".".join(_spec_path(obj).split(".")[:2])
+            by_entity.setdefault((kind, entity), []).append((path, k))
     applied: dict[tuple[str, int], list[str]] = {}
     problems: list[Diagnostic] = []
     for i, override in enumerate(overrides):
         here = (SECTION, i)
+        prefix = entity_prefix(override.target)
+        candidates = by_kind.get(override.target.kind, []) if prefix is None else \
+            by_entity.get((override.target.kind, prefix), [])
         matched = 0
-        for path, objects in result.items():
-            for k, obj in enumerate(objects):
-                where = roots(override.target, obj)
-                if where is None:
-                    continue
-                matched += 1
-                patched, problem = _patched(override, obj, where, here, source_map)
-                if problem is not None:
-                    problems.append(problem)
-                    continue
-                objects[k] = patched
-                applied.setdefault((path, k), []).append(written_at[i])
+        for path, k in candidates:
+            obj = result[path][k]
+            where = roots(override.target, obj)
+            if where is None:
+                continue
+            matched += 1
+            patched, problem = _patched(override, obj, where, here, source_map)
+            if problem is not None:
+                problems.append(problem)
+                continue
+            result[path][k] = patched
+            applied.setdefault((path, k), []).append(written_at[i])
         if not matched:
             problems.append(_unmatched(override, here, result, source_map))
     if problems:

@@ -446,3 +446,37 @@ def test_a_patch_the_controller_refuses_is_caught_by_the_admission_kit():
     refusals = [m for c in checks for m in c.refusals(Objects(lower(check(text)), label="patched"))]
     assert any("cannot be greater than MaxReplicas" in m for m in refusals), refusals
     assert [m for c in checks for m in c.refusals(Objects(lower(check(BASE)), label="base"))] == []
+
+
+def test_an_invalid_base_list_is_not_hidden_by_an_overlay():
+    text = BASE + "overrides: {not: a list}\n" + textwrap.dedent("""
+        environments:
+          prod:
+            overrides:
+              - target: {kind: InferenceService, endpoint: api}
+                merge: {metadata: {annotations: {a: b}}}
+        """)
+    assert any("overrides: expected a list" in e for e in errors(text))
+    # The overlay replaces a base value that is not a list, as any overlay does; its items are its own.
+    prod = check(text, "prod")
+    assert applied_overrides(find(lower(prod), "InferenceService")) == ["environments.prod.overrides[0]"]
+
+
+def test_applying_is_linear_in_the_number_of_overrides_and_objects():
+    import time
+
+    def timed(n: int) -> float:
+        endpoints = "".join(f"  e{i}: {{model: m, runtime: serve, replicas: {{min: 2, max: 4}}}}\n" for i in range(n))
+        overrides = "".join(f"  - target: {{kind: InferenceService, endpoint: e{i}}}\n"
+                            f"    merge: {{metadata: {{annotations: {{a: b}}}}}}\n" for i in range(n))
+        text = BASE.split("serving:\n")[0] + "serving:\n" + endpoints + "overrides:\n" + overrides
+        checked = check(text)
+        files = lower_files(check(text.split("overrides:\n")[0]))
+        from compiler.overrides import apply_overrides
+
+        start = time.perf_counter()
+        apply_overrides(checked, files)
+        return time.perf_counter() - start
+
+    small, large = min(timed(20) for _ in range(3)), min(timed(160) for _ in range(3))
+    assert large < small * 8 * 3, (small, large)  # 8x the input: linear with slack, quadratic would be ~64x
