@@ -137,6 +137,56 @@ def _reference_problems(spec: "Spec", target: "OverrideTarget", path: tuple, sou
     return problems
 
 
+STRING_MAPS = ("labels", "annotations")
+
+
+def _string_map_problem(tokens: tuple, value: Any) -> str | None:
+    """Why `value` written at `tokens` is not what a labels/annotations map holds (map[string]string), or None."""
+    def wrong(item: Any) -> bool:
+        return item is not None and not isinstance(item, str)
+
+    if len(tokens) >= 2 and tokens[-2] in STRING_MAPS and wrong(value):
+        return f"{tokens[-2]} values are strings; YAML read {value!r} as a {type(value).__name__}: quote it"
+    if tokens and tokens[-1] in STRING_MAPS and value is not None:
+        if not isinstance(value, dict):
+            return f"{tokens[-1]} is a mapping of strings, got {type(value).__name__}"
+        bad = next((key for key, item in value.items() if wrong(item)), None)
+        if bad is not None:
+            return f"{tokens[-1]} values are strings; YAML read {bad}: {value[bad]!r} as a " \
+                   f"{type(value[bad]).__name__}: quote it"
+    return None
+
+
+def _merge_writes(value: Any, tokens: tuple):
+    """(tokens, value) of every key a merge patch writes, parents first."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield tokens + (key,), item
+            yield from _merge_writes(item, tokens + (key,))
+
+
+def _string_map_problems(override: "Override", here: tuple, source_map: SourceMap) -> list[Diagnostic]:
+    """Labels and annotations the API server would refuse: Kubernetes holds them as map[string]string."""
+    from .json_patch import parse_pointer
+
+    problems = []
+    if override.merge is not None:
+        for tokens, value in _merge_writes(override.merge, ()):
+            if tokens[-1] in STRING_MAPS and isinstance(value, dict):
+                continue  # its items are checked one by one, each at its own position
+            problem = _string_map_problem(tokens, value)
+            if problem is not None:
+                at = here + ("merge",) + tokens
+                problems.append(Diagnostic(source_map.value(at), f"{dotted(at)}: {problem}", at))
+    for j, operation in enumerate(override.json_patch or ()):
+        if operation.op in ("add", "replace"):
+            problem = _string_map_problem(tuple(parse_pointer(operation.path)), operation.value)
+            if problem is not None:
+                at = here + ("json_patch", j, "value")
+                problems.append(Diagnostic(source_map.value(at), f"{dotted(at)}: {problem}", at))
+    return problems
+
+
 def check_overrides(spec: "Spec", source_map: SourceMap) -> None:
     """SpecError for overrides that name what the spec does not define or that would change an object's identity."""
     from .json_patch import parse_pointer
@@ -153,6 +203,7 @@ def check_overrides(spec: "Spec", source_map: SourceMap) -> None:
                                            here + ("name",)))
             names.setdefault(override.name, i)
         problems += _reference_problems(spec, override.target, here + ("target",), source_map)
+        problems += _string_map_problems(override, here, source_map)
         step = override.target.step is not None
         identity = STEP_IDENTITY if step else IDENTITY
         if override.merge is not None:

@@ -286,6 +286,21 @@ def test_identity_changes_are_refused_at_validation(patch, needle):
     assert message.startswith(at(text, needle) + " ") and "part of the object's identity" in message, message
 
 
+@pytest.mark.parametrize(("patch", "needle", "message"), [
+    ("merge: {metadata: {labels: {istio-injection: true}}}", "true",
+     "overrides[0].merge.metadata.labels.istio-injection: labels values are strings; YAML read True as a bool"),
+    ("merge: {spec: {predictor: {annotations: {a: 1}}}}", "1}", "annotations values are strings"),
+    ("merge: {metadata: {labels: [a]}}", "[a]", "labels is a mapping of strings, got list"),
+    ("json_patch: [{op: add, path: /metadata/labels/x, value: 3}]", "3}", "labels values are strings"),
+    ("json_patch: [{op: add, path: /spec/predictor/labels, value: {a: yes, b: false}}]", "{a: yes",
+     "labels values are strings; YAML read b: False as a bool"),
+])
+def test_labels_and_annotations_are_strings(patch, needle, message):
+    text = BASE + f"overrides:\n  - target: {{kind: InferenceService, endpoint: api}}\n    {patch}\n"
+    [found] = errors(text)
+    assert found.startswith(at(text, needle) + " ") and message in found, found
+
+
 def test_a_test_of_identity_is_allowed_and_a_step_template_keeps_its_name():
     text = BASE + ("overrides:\n  - target: {kind: InferenceService, endpoint: api}\n"
                    "    json_patch: [{op: test, path: /metadata/name, value: t-api}]\n")
