@@ -94,6 +94,11 @@ def override_patches_modelled_field(ctx: Context, options: RuleOptions) -> Itera
         replicas: {min: 2, max: 40}
     ```
     """
+    if not ctx.spec.overrides:
+        return
+    from ...overrides import origins
+
+    written_at = origins(ctx.checked)
     for i, override in enumerate(ctx.spec.overrides):
         here = ("overrides", i)
         written: list[tuple[tuple, tuple, str]] = []   # (spec path, tokens, at)
@@ -114,6 +119,7 @@ def override_patches_modelled_field(ctx: Context, options: RuleOptions) -> Itera
             if found is None:
                 continue
             key, field = found
-            yield Problem(path, f"override {override.name or i!r} patches {key!r}, which the spec models; the "
+            label = repr(override.name) if override.name else written_at[i]
+            yield Problem(path, f"override {label} patches {key!r}, which the spec models; the "
                                 "spec's value and the patch then disagree and the patch wins unseen by lint and "
                                 "the plan", hint=f"set {_fill(field, override.target)} instead", at=at)
