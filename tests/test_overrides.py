@@ -250,7 +250,7 @@ def test_errors_in_an_overlays_override_point_at_the_overlay():
      "unknown key 'xyz'"),
     ("- target: {kind: InferenceService}\n  json_patch: []", "json_patch", "at least 1"),
     ("- target: {kind: InferenceService}\n  merge: [1]", "merge", "a merge patch is a mapping"),
-    ("- target: {kind: InferenceService}\n  merge: {a: .inf}", "merge", ".inf and .nan are not"),
+    ("- target: {kind: InferenceService}\n  merge: {a: {b: [1, .inf]}}", "merge", ".inf and .nan are not (at a.b[1])"),
     ("- target: {kind: inferenceservice}\n  merge: {a: 1}", "inferenceservice", "CamelCase"),
     ("- target: {kind: InferenceService, endpoint: api, pipeline: nightly}\n  merge: {a: 1}", "target",
      "name one spec entity, not endpoint and pipeline"),

@@ -13,25 +13,28 @@ from .base import Name, SpecModel
 MAX_DEPTH = 64
 
 
-def _json_value(value: Any, depth: int = 0) -> Any:
+def _json_value(value: Any, depth: int = 0, where: str = "") -> Any:
+    """`value` if it is JSON; the error names where inside the value the offending part is."""
+    at = f" (at {where})" if where else ""
     if depth > MAX_DEPTH:
         raise PydanticCustomError("json_value", "a patch value nests deeper than {n} levels", {"n": MAX_DEPTH})
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise PydanticCustomError("json_value", "a patch value must be JSON: .inf and .nan are not", {})
+            raise PydanticCustomError("json_value", "a patch value must be JSON: .inf and .nan are not{at}",
+                                      {"at": at})
         return value
     if isinstance(value, list):
-        return [_json_value(item, depth + 1) for item in value]
+        return [_json_value(item, depth + 1, f"{where}[{i}]") for i, item in enumerate(value)]
     if isinstance(value, dict):
         for key in value:
             if not isinstance(key, str):
-                raise PydanticCustomError("json_value", "keys in a patch are strings, got {key!r}; quote it",
-                                          {"key": key})
-        return {key: _json_value(item, depth + 1) for key, item in value.items()}
+                raise PydanticCustomError("json_value", "keys in a patch are strings, got {key!r}{at}; quote it",
+                                          {"key": key, "at": at})
+        return {key: _json_value(item, depth + 1, f"{where}.{key}" if where else key) for key, item in value.items()}
     raise PydanticCustomError("json_value", "a patch value must be JSON (string, number, true/false, null, list or "
-                              "mapping), got {got}; quote it", {"got": type(value).__name__})
+                              "mapping), got {got}{at}; quote it", {"got": type(value).__name__, "at": at})
 
 
 JsonValue = Annotated[Any, PlainValidator(_json_value), WithJsonSchema({})]
