@@ -41,6 +41,10 @@ def check_document(document: LoadedDocument, env: str | None = None) -> CheckedS
     check_serving(spec, source_map)
     check_node_pools(spec, source_map)
     check_queues(spec, source_map)
+    if spec.overrides:
+        from .overrides import check_overrides
+
+        check_overrides(spec, source_map)
     return CheckedSpec(spec, source_map, document, env)
 
 

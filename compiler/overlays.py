@@ -1,6 +1,6 @@
 """Environment overlays: `--env NAME` deep-merges `environments.NAME` onto the base.
 
-Mappings merge, lists replace, `null` removes. Positions of overlaid values point at the overlay's
+Mappings merge, lists replace, `null` removes; `overrides` lists compose (compiler/overrides.py). Positions of overlaid values point at the overlay's
 lines, so an error in a value that came from `environments.prod` is reported there.
 """
 from __future__ import annotations
@@ -85,7 +85,11 @@ def _merge(base: dict, overlay: dict, path: tuple, prefix: tuple, original: Sour
                 continue
             # A field the base leaves out is merged in; an unknown one is reported by validation, with
             # "did you mean", at the overlay's line.
-        if value is None:
+        if here == ("overrides",) and isinstance(value, list) and isinstance(base.get(key, []), list):
+            from .overrides import merge_overlay
+
+            merge_overlay(base, value, prefix, original, merged_map)  # appended, not replaced: see there
+        elif value is None:
             del base[key]
             merged_map.drop(here)
         elif isinstance(value, dict) and isinstance(base.get(key), dict):

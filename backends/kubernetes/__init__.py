@@ -71,7 +71,13 @@ def lower_context(ctx: Context) -> dict[str, list[dict]]:
 
 
 def lower_files(checked: "CheckedSpec", lock: "Lock | None" = None) -> dict[str, list[dict]]:
-    return lower_context(context_for(checked, lock))
+    """`lower_context`, then the spec's `overrides` patched onto the objects: what every backend and the plan declare."""
+    files = lower_context(context_for(checked, lock))
+    if not checked.spec.overrides:
+        return files
+    from compiler.overrides import apply_overrides
+
+    return {path: [canonical_object(o) for o in objects] for path, objects in apply_overrides(checked, files).items()}
 
 
 objects_by_file = lower_files

@@ -5,7 +5,7 @@ import difflib
 from types import MappingProxyType
 
 from .rule import Rule
-from .rules import deps, gpu, hygiene, llm, mon, repro, sched, serve, skew
+from .rules import deps, gpu, hygiene, llm, mon, patch, repro, sched, serve, skew
 
 RULES: tuple[Rule, ...] = (
     skew.preprocessing_version_mismatch,
@@ -51,6 +51,7 @@ RULES: tuple[Rule, ...] = (
     mon.slo_unmeasurable,
     mon.alerts_unrouted,
     mon.retraining_budget_spent_by_schedule,
+    patch.override_patches_modelled_field,
     hygiene.UNUSED_IGNORE,
     hygiene.IGNORE_WITHOUT_REASON,
 )

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Position, SpecError, UsageError
+from ..overrides import applied_overrides
 from .costs import cost_lines
 from .object_diff import MISSING, canonical, dotted_path, field_changes, pair_objects
 from .report import (EnvironmentPlan, LintItem, ModelChange, ModelSide, Plan, PipelineDiagram, ResourceChange,
@@ -146,7 +147,8 @@ def _environment_plan(env: str | None, before: _Side, after: _Side, lower: Lower
     old_data, new_data = spec_data(old.spec if old else None), spec_data(new.spec if new else None)
     spec_changes = _spec_changes(old, new, old_data, new_data, before)
     models = _model_changes(old, old_usable, new, new_usable)
-    resources, unchanged = _resources(old_objects, new_objects, spec_changes, models, old_data, new_data)
+    resources, unchanged = _resources(old_objects, new_objects, spec_changes, models, old_data, new_data,
+                                      (_override_origins(old), _override_origins(new)))
     introduced, resolved = _lint_delta(lint(old, before.lock) if old is not None else [],
                                        lint(new, after.lock) if new is not None else [], before)
     costs = cost_lines(old.spec if old is not None else None, new.spec if new is not None else None)
@@ -350,8 +352,30 @@ def _component(obj: dict) -> str:
     return str(labels.get(COMPONENT_LABEL) or obj.get("kind") or "other")
 
 
+def _override_origins(checked: "CheckedSpec | None") -> list[str]:
+    from ..overrides import origins
+
+    return origins(checked) if checked is not None and checked.spec.overrides else []
+
+
+def _override_causes(pair: Any, spec_changes: list[SpecChange], origins: tuple[list[str], list[str]]) -> list[str]:
+    """The spec changes of the overrides that patched the object on either side (`overrides[i]...`)."""
+    from ..overrides import SECTION, applied_overrides
+
+    reasons = []
+    for obj, written in zip((pair.old, pair.new), origins):
+        for origin in applied_overrides(obj):
+            if origin in written:
+                here = (SECTION, written.index(origin))
+                # A change at or under the override, or of the whole list around it.
+                reasons += [f"`{c.dotted}`" for c in spec_changes
+                            if c.path[:2] == here or here[:len(c.path)] == tuple(c.path)]
+    return reasons
+
+
 def _resources(old_objects: list[dict], new_objects: list[dict], spec_changes: list[SpecChange],
-               models: list[ModelChange], old_data: dict, new_data: dict) -> tuple[list[ResourceChange], int]:
+               models: list[ModelChange], old_data: dict, new_data: dict,
+               override_origins: tuple[list[str], list[str]] = ([], [])) -> tuple[list[ResourceChange], int]:
     by_model = {change.model: change for change in models}
     result, unchanged = [], 0
     for pair in pair_objects(old_objects, new_objects):
@@ -367,7 +391,9 @@ def _resources(old_objects: list[dict], new_objects: list[dict], spec_changes: l
         texts = ([json.dumps([_value(c.old), _value(c.new), c.dotted], default=str) for c in pair.changes]
                  if pair.action == "changed" else [json.dumps(current, default=str)])
         why = _why(spec_path, texts, spec_changes, by_model, new_data if pair.new is not None else old_data)
-        result.append(ResourceChange(pair.action, pair.key, _component(current), spec_path, pair.changes, diff, why))
+        why = list(dict.fromkeys(why + _override_causes(pair, spec_changes, override_origins)))
+        result.append(ResourceChange(pair.action, pair.key, _component(current), spec_path, pair.changes, diff, why,
+                                     applied_overrides(current)))
     return result, unchanged
 
 

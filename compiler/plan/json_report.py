@@ -40,6 +40,7 @@ def _resource(resource: ResourceChange) -> dict:
         "component": resource.component,
         "spec_path": resource.spec_path,
         "why": list(resource.why),
+        "overrides": list(resource.overrides),
         "changes": [{"path": c.dotted, "old": _value(c.old), "new": _value(c.new),
                      "kind": "added" if c.old is MISSING else "removed" if c.new is MISSING else "changed"}
                     for c in resource.changes],

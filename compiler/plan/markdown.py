@@ -120,9 +120,11 @@ def _resources(environment: EnvironmentPlan, level: str, budget: list[int]) -> l
         why = ", ".join(_reason(reason) for reason in resource.why) if resource.why else (
             "new" if resource.action == "added" else "no longer generated" if resource.action == "removed"
             else "follows from the changes above")
+        origin = md.code(resource.spec_path) if resource.spec_path else ""
+        if resource.overrides:
+            origin += ", patched by " + ", ".join(md.code(path) for path in resource.overrides)
         out.append(f"| {md.code(SYMBOL[resource.action])} | {md.text(resource.kind)} | "
-                   f"{md.code(_resource_name(resource))} | {md.code(resource.spec_path) if resource.spec_path else ''} | "
-                   f"{why} |")
+                   f"{md.code(_resource_name(resource))} | {origin} | {why} |")
     out.append("")
     budget[0] -= sum(len(line) + 1 for line in out)
     skipped = 0

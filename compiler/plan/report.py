@@ -21,6 +21,7 @@ class ResourceChange:
     changes: list[FieldChange]        # changed objects: the changed fields
     diff: list[str]                   # diff lines (` `/`-`/`+` + YAML): minimal for changed, whole otherwise
     why: list[str] = field(default_factory=list)   # the spec changes and model moves that explain it
+    overrides: list[str] = field(default_factory=list)  # spec paths of the `overrides` that patched it
 
     @property
     def api_version(self) -> str:

@@ -5,12 +5,13 @@ from typing import Any, Literal
 from pydantic import Field
 
 from .artifacts import Features, Preprocessing, Runtime
-from .base import Name, SpecModel, empty_dict
+from .base import Name, SpecModel, empty_dict, empty_list
 from .lint_config import LintConfig
 from .models import Model
 from .network import Network
 from .monitoring import Monitor
 from .node_pools import NodePool
+from .overrides import Override
 from .pipelines import Pipeline
 from .platform import Metadata, Platform
 from .serving import Endpoint
@@ -38,4 +39,7 @@ class Spec(SpecModel):
     environments: dict[Name, dict[str, Any]] = Field(
         default_factory=empty_dict, description="Overlays by environment name, deep-merged onto the base by --env: "
                                                 "mappings merge, lists replace, null removes.")
+    overrides: list[Override] = Field(
+        default_factory=empty_list, description="Patches on generated objects, for fields the spec does not model "
+                                                "(docs/overrides.md); an overlay's list is appended, same names replace.")
     lint: LintConfig = Field(default_factory=LintConfig, description="Lint configuration.")
