@@ -73,6 +73,13 @@ def check_serving(spec: Spec, source_map: SourceMap) -> None:
                     "Service on a port nothing listens on", port_path,
                     hint=f"remove `port` (the runtime's default is {DEFAULT_HTTP_PORT}), or serve your own image "
                          "with format: custom")
+        if model is not None and endpoint.command is not None and FORMATS[model.format].program_in_args:
+            command_path = (*here, "command")
+            bag.add(source_map.value(command_path), f"{dotted(command_path)}: KServe's "
+                    f"{FORMATS[model.format].runtime} runtime (format {model.format}) starts its server from its own "
+                    "args (`torchserve --start ...`, `tritonserver ...`), which KServe appends to any command: "
+                    "yours would receive the server's command line as arguments", command_path,
+                    hint="remove `command` and pass flags with `args`, or serve your own image with format: custom")
         canary = endpoint.rollout.canary_percent.percent > 0
         derived = []
         if mode == "standard" and canary:

@@ -197,7 +197,7 @@ def test_the_model_container_has_no_name_and_the_server_listens_on_the_endpoint_
         model = one(objects(EXTRA_SPECS[name]), "InferenceService")["spec"]["predictor"]["model"]
         assert "name" not in model
         assert {k: model[k] for k in expected} == expected
-        assert model["ports"][0]["containerPort"] == model["readinessProbe"]["tcpSocket"]["port"] == port
+        assert model["ports"][0]["containerPort"] == model["readinessProbe"]["httpGet"]["port"] == port
 
 
 def test_formats_whose_runtime_speaks_v2_only_ask_for_v2() -> None:

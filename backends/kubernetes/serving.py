@@ -40,9 +40,12 @@ from compiler.spec.units import Quantity
 from .context import Context, ModelRef
 from .labels import DOMAIN, ENDPOINT_LABEL, metadata, model_annotations, obj, selector_labels
 from .metrics import DCGM_GPU_UTIL, dcgm_series
-from .pods import (container_resources, container_security_context, env_list, image_pull_policy, node_selector,
+from .pods import (container_resources, container_security_context, image_pull_policy, node_selector,
                    pod_security_context, tmp_mount, tmp_volume, tolerations)
 from .units import go_duration, probe_failure_threshold
+from .workload_settings import (MODEL_CACHE_JOB_NAMESPACE, env_entries, env_from_entries, grace_seconds,
+                                identity_annotations, identity_pod_labels, image_pull_secrets, volumes_and_mounts,
+                                workload_service_account)
 
 COMPONENT = "serving"
 API_VERSION = "serving.kserve.io/v1beta1"
@@ -105,6 +108,9 @@ def lower_endpoint(ctx: Context, name: str) -> list[dict]:
     objects += scaler_objects(ctx, name, endpoint, with_canary=_has_canary(ctx, endpoint))
     if endpoint.model_cache and _caches_here(ctx, name, endpoint):
         objects.append(model_cache(ctx, current))
+        account = model_cache_service_account(ctx, endpoint.model)
+        if account is not None:
+            objects.append(account)
     return objects
 
 
@@ -123,51 +129,89 @@ def lower_rollbacks(ctx: Context, name: str) -> dict[str, list[dict]]:
 
 # --- the model server container ------------------------------------------------------------
 
-def _probe(port: int, period: int, failures: int) -> dict:
-    return {"tcpSocket": {"port": port}, "periodSeconds": period, "failureThreshold": failures, "timeoutSeconds": 5}
+def _probe(check: dict, period: int, failures: int) -> dict:
+    return {**check, "periodSeconds": period, "failureThreshold": failures, "timeoutSeconds": 5}
 
 
-def _server_container(ctx: Context, endpoint: Endpoint) -> dict:
-    """What every model server container carries: image, port, resources, security, probes, /tmp."""
+def _health_checks(ctx: Context, name: str, endpoint: Endpoint) -> tuple[dict, dict]:
+    """(readiness/startup check, liveness check): the runtime's HTTP health paths, else a TCP connect."""
+    model_format = ctx.spec.models[endpoint.model].format
+    runtime = FORMATS[model_format]
+    if not endpoint.health or runtime.ready_path is None:
+        tcp = {"tcpSocket": {"port": endpoint.port}}
+        return tcp, tcp
+    # Knative probes through the queue-proxy and refuses a port other than the container's; KServe's
+    # name for the model is the InferenceService's (`--model_name={{.Name}}`).
+    def http(path: str) -> dict:
+        return {"httpGet": {"path": path.format(name=service_name(ctx, name)), "port": endpoint.port,
+                            "scheme": "HTTP"}}
+    return http(runtime.ready_path), http(runtime.live_path)
+
+
+def _server_container(ctx: Context, name: str, endpoint: Endpoint) -> dict:
+    """What every model server container carries: image, port, resources, security, probes, env, mounts."""
     image = ctx.spec.runtimes[endpoint.runtime].image
-    return {
+    resources = container_resources(ctx, endpoint.resources)
+    ready, live = _health_checks(ctx, name, endpoint)
+    _, mounts = volumes_and_mounts(endpoint, endpoint.resources, resources["limits"]["memory"])
+    result = {
         "image": image,
         "imagePullPolicy": image_pull_policy(image),
         "ports": [{"name": PORT_NAME, "containerPort": endpoint.port, "protocol": "TCP"}],
-        "resources": container_resources(ctx, endpoint.resources),
+        "resources": resources,
         "securityContext": container_security_context(),
-        "startupProbe": _probe(endpoint.port, STARTUP_PERIOD,
-                               probe_failure_threshold(endpoint.startup_timeout, STARTUP_PERIOD)),
-        "readinessProbe": _probe(endpoint.port, 10, 3),
-        "livenessProbe": _probe(endpoint.port, 20, 3),
-        "volumeMounts": [tmp_mount()],
+        "startupProbe": _probe(ready, STARTUP_PERIOD, probe_failure_threshold(endpoint.startup_timeout, STARTUP_PERIOD)),
+        "readinessProbe": _probe(ready, 10, 3),
+        "livenessProbe": _probe(live, 20, 3),
+        "volumeMounts": [tmp_mount(), *mounts],
     }
-
-
-def model_container(ctx: Context, endpoint: Endpoint, model: ModelRef) -> dict:
-    """`predictor.model`: the format's KServe runtime, told our port when it is not the runtime's own."""
-    model_format = ctx.spec.models[model.model_key].format
-    runtime = FORMATS[model_format]
-    result = {"modelFormat": {"name": model_format}, "storageUri": model.storage_uri, **_server_container(ctx, endpoint)}
-    if runtime.protocol:
-        result["protocolVersion"] = runtime.protocol
-    if endpoint.port != DEFAULT_HTTP_PORT and runtime.port_arg:
-        result["args"] = [f"{runtime.port_arg}={endpoint.port}"]
-    if endpoint.port != DEFAULT_HTTP_PORT and runtime.port_env:
-        result["env"] = env_list({runtime.port_env: str(endpoint.port)})
+    if endpoint.command is not None:
+        result["command"] = list(endpoint.command)
+    if endpoint.env_from:
+        result["envFrom"] = env_from_entries(endpoint)
     return result
 
 
-def custom_container(ctx: Context, endpoint: Endpoint, model: ModelRef) -> dict:
+def _server_env(endpoint: Endpoint, ours: dict[str, str]) -> list[dict]:
+    """The user's `env` and the variables we set (validation keeps their names apart)."""
+    return env_entries({**endpoint.env, **ours})
+
+
+def model_container(ctx: Context, name: str, endpoint: Endpoint, model: ModelRef) -> dict:
+    """`predictor.model`: the format's KServe runtime, told our port when it is not the runtime's own.
+
+    KServe appends these args to the runtime's (MergeRuntimeContainers): the port flag, then the user's.
+    """
+    model_format = ctx.spec.models[model.model_key].format
+    runtime = FORMATS[model_format]
+    result = {"modelFormat": {"name": model_format}, "storageUri": model.storage_uri,
+              **_server_container(ctx, name, endpoint)}
+    if runtime.protocol:
+        result["protocolVersion"] = runtime.protocol
+    args = [f"{runtime.port_arg}={endpoint.port}"] if endpoint.port != DEFAULT_HTTP_PORT and runtime.port_arg else []
+    args += endpoint.args
+    if args:
+        result["args"] = args
+    ours = {runtime.port_env: str(endpoint.port)} if endpoint.port != DEFAULT_HTTP_PORT and runtime.port_env else {}
+    env = _server_env(endpoint, ours)
+    if env:
+        result["env"] = env
+    return result
+
+
+def custom_container(ctx: Context, name: str, endpoint: Endpoint, model: ModelRef) -> dict:
     """A custom predictor's container: KServe downloads STORAGE_URI to /mnt/models (predictor_custom.go GetStorageUri)."""
-    return {"name": CONTAINER_NAME, **_server_container(ctx, endpoint),
-            "env": env_list({"STORAGE_URI": model.storage_uri})}
+    result = {"name": CONTAINER_NAME, **_server_container(ctx, name, endpoint),
+              "env": _server_env(endpoint, {"STORAGE_URI": model.storage_uri})}
+    if endpoint.args:
+        result["args"] = list(endpoint.args)
+    return result
 
 
-def _implementation(ctx: Context, endpoint: Endpoint, model: ModelRef) -> dict:
+def _implementation(ctx: Context, name: str, endpoint: Endpoint, model: ModelRef) -> dict:
     if FORMATS[ctx.spec.models[model.model_key].format].runtime is None:
-        return {"containers": [custom_container(ctx, endpoint, model)]}
-    return {"model": model_container(ctx, endpoint, model)}
+        return {"containers": [custom_container(ctx, name, endpoint, model)]}
+    return {"model": model_container(ctx, name, endpoint, model)}
 
 
 # --- autoscaling -------------------------------------------------------------------------------
@@ -268,14 +312,26 @@ def http_scaled_object(ctx: Context, name: str, endpoint: Endpoint, *, with_cana
 # --- the InferenceService ----------------------------------------------------------------------
 
 def predictor(ctx: Context, name: str, endpoint: Endpoint, model: ModelRef, *, with_scaling: bool = True) -> dict:
+    memory = container_resources(ctx, endpoint.resources)["limits"]["memory"]
+    volumes, _ = volumes_and_mounts(endpoint, endpoint.resources, memory)
+    labels = {**selector_labels(ctx, COMPONENT), ENDPOINT_LABEL: name, **identity_pod_labels(ctx, endpoint.runtime)}
     result: dict = {
-        "serviceAccountName": ctx.service_account("serving"),
+        # The storage initializer reads the model's credentials through this ServiceAccount (kserve v0.20.0
+        # pkg/credentials/service_account_credentials.go CreateSecretVolumeAndEnv); IRSA and Azure
+        # Workload Identity project their own token, so the API token stays unmounted.
+        "serviceAccountName": workload_service_account(ctx, "serving", endpoint.runtime),
         "automountServiceAccountToken": False,
-        "labels": dict(sorted({**selector_labels(ctx, COMPONENT), ENDPOINT_LABEL: name}.items())),
+        "labels": dict(sorted(labels.items())),
         "securityContext": pod_security_context(),
-        **_implementation(ctx, endpoint, model),
-        "volumes": [tmp_volume()],
+        **_implementation(ctx, name, endpoint, model),
+        "volumes": [tmp_volume(), *volumes],
     }
+    pull = image_pull_secrets(ctx, [endpoint.runtime])
+    if pull:
+        result["imagePullSecrets"] = pull
+    grace = grace_seconds(endpoint)
+    if grace is not None:
+        result["terminationGracePeriodSeconds"] = grace
     if with_scaling:
         result["minReplicas"] = endpoint.replicas.min
         result["maxReplicas"] = endpoint.replicas.max
@@ -387,11 +443,43 @@ def model_cache(ctx: Context, model: ModelRef) -> dict:
     endpoints = _cached_endpoints(ctx, model.model_key)
     meta = metadata(ctx, cache_name(ctx, model), COMPONENT, f"serving.{endpoints[0]}.model_cache", namespaced=False,
                     extra_annotations=model_annotations(model))
-    return obj(CACHE_API_VERSION, "LocalModelCache", meta, spec={
+    spec = {
         "sourceModelUri": model.storage_uri,
         "modelSize": size.text,
         "nodeGroups": _cache_node_groups(ctx, model.model_key),
-    })
+    }
+    if _cache_runtime(ctx, model.model_key) is not None:
+        spec["serviceAccountName"] = model_cache_service_account_name(ctx, model.model_key)
+    return obj(CACHE_API_VERSION, "LocalModelCache", meta, spec=spec)
+
+
+def _cache_runtime(ctx: Context, model_key: str) -> str | None:
+    """The runtime whose identity downloads a model into the cache: the first caching endpoint's, if it has one."""
+    runtime = ctx.spec.serving[_cached_endpoints(ctx, model_key)[0]].runtime
+    return runtime if ctx.spec.runtimes[runtime].service_account is not None else None
+
+
+def model_cache_service_account_name(ctx: Context, model_key: str) -> str:
+    return ctx.cluster_name(model_key, "-model-cache")
+
+
+def model_cache_service_account(ctx: Context, model_key: str) -> dict | None:
+    """The ServiceAccount a LocalModelCache's download jobs read credentials through.
+
+    KServe looks it up in the job namespace, not the system's (localmodelnode/controller.go
+    injectCredentials -> CreateSecretVolumeAndEnv(jobNamespace, ...)): a copy of the serving runtime's
+    identity there. Its storage secrets must exist in that namespace too (docs/production.md).
+    """
+    runtime_name = _cache_runtime(ctx, model_key)
+    if runtime_name is None:
+        return None
+    runtime = ctx.spec.runtimes[runtime_name]
+    endpoint = _cached_endpoints(ctx, model_key)[0]
+    meta = metadata(ctx, model_cache_service_account_name(ctx, model_key), COMPONENT,
+                    f"runtimes.{runtime_name}.service_account", namespace=MODEL_CACHE_JOB_NAMESPACE,
+                    extra_annotations={**identity_annotations(runtime), f"{DOMAIN}/model-cache-of": endpoint})
+    secrets = [{"name": name} for name in runtime.service_account.storage_secrets]
+    return obj("v1", "ServiceAccount", meta, automountServiceAccountToken=False, secrets=secrets or None)
 
 
 def _cache_node_groups(ctx: Context, model_key: str) -> list[str]:

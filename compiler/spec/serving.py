@@ -2,9 +2,10 @@
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from .base import Name, Number, SpecModel
+from .base import Name, Number, SpecModel, empty_list
+from .containers import WorkloadSettings, check_server_env
 from .resources import Resources
 from .units import Duration, Percent
 
@@ -31,7 +32,7 @@ class Rollout(SpecModel):
     keep_previous: int = Field(1, ge=0, le=10, description="Previous model versions kept deployable for rollback.")
 
 
-class Endpoint(SpecModel):
+class Endpoint(WorkloadSettings):
     model: Name = Field(description="Model to serve (a key of `models`).")
     runtime: Name = Field(description="Serving runtime (image).")
     replicas: ReplicaRange = Field(default_factory=ReplicaRange, description="Replica bounds {min, max}.")
@@ -43,3 +44,17 @@ class Endpoint(SpecModel):
     rollout: Rollout = Field(default_factory=Rollout, description="Canary and rollback settings.")
     port: int = Field(8080, ge=1, le=65535, description="Port the model server listens on (passed to the "
                                                         "format's KServe runtime; pytorch: 8080 only).")
+    command: list[str] | None = Field(
+        None, min_length=1, description="Entrypoint of the model server, replacing the image's (a custom-format "
+                                        "model only: KServe's runtimes set their own, see docs/production.md).")
+    args: list[str] = Field(default_factory=empty_list, description=(
+        "Arguments of the model server: appended after the runtime's own (KServe concatenates them and the last "
+        "occurrence of a flag wins), or the custom container's arguments."))
+    health: bool = Field(True, description="Probe the runtime's HTTP health endpoint (KServe v1 "
+                                           "/v1/models/<name>, v2 /v2/health/ready); false: a TCP check on the port.")
+
+    @field_validator("env")
+    @classmethod
+    def _server_env(cls, env: dict) -> dict:
+        check_server_env(env)
+        return env
