@@ -5,7 +5,7 @@ import difflib
 from types import MappingProxyType
 
 from .rule import Rule
-from .rules import deps, gpu, hygiene, mon, repro, sched, serve, skew
+from .rules import deps, gpu, hygiene, mon, repro, sched, sec, serve, skew
 
 RULES: tuple[Rule, ...] = (
     skew.preprocessing_version_mismatch,
@@ -46,6 +46,7 @@ RULES: tuple[Rule, ...] = (
     mon.slo_unmeasurable,
     mon.alerts_unrouted,
     mon.retraining_budget_spent_by_schedule,
+    sec.credential_in_env_literal,
     hygiene.UNUSED_IGNORE,
     hygiene.IGNORE_WITHOUT_REASON,
 )
