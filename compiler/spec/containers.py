@@ -88,7 +88,7 @@ def _env_value(value: Any) -> "str | SecretKeyRef | ConfigMapKeyRef":
         if set(value) == {"config_map"}:
             return ConfigMapKeyRef.model_validate(value)
     raise PydanticCustomError("env_value", "an environment value is a string (quote numbers and booleans), "
-                              "{{secret: name/key}} or {{config_map: name/key}}", {})
+                              "{secret: name/key} or {config_map: name/key}", {})
 
 
 EnvValue = Annotated[str | SecretKeyRef | ConfigMapKeyRef, PlainValidator(_env_value), WithJsonSchema({"anyOf": [
