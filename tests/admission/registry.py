@@ -8,6 +8,7 @@ from . import CHECKS, Case, Check
 #: One module per controller (tests/admission/<name>.py), each with its checks and its CASES.
 MODULES = (
     "kubernetes",
+    "kubernetes_pods",
     "karpenter",
     "nvidia",
     "argo",
