@@ -216,6 +216,7 @@ def test_step_and_monitor_settings_reach_their_containers():
     (", env: {A: 5}", "an environment value is a string"),
     (", env: {A: {vault: x}}", "an environment value is a string"),
     (", env: {STORAGE_URI: x}", "STORAGE_URI is reserved"),
+    (", env: {PYTHONPATH: /app}", "refuses it in a predictor"),
     (", env: {ARGO_X: x}", "is reserved"),
     (", env_from: [{secret: a, config_map: b}]", "exactly one of `secret"),
     (", env_from: [{secret: UPPER}]", "is not a Secret or ConfigMap name"),
@@ -274,3 +275,13 @@ def test_credential_kinds_are_named_without_the_value(name, value):
                                          ("MODEL_NAME", "fraud-xgb-2026-11-30"), ("SECRET", "short1")])
 def test_ordinary_values_are_not_credentials(name, value):
     assert credential_kind(name, value) is None
+
+
+@pytest.mark.parametrize("endpoint, fragment", [
+    (", termination_grace_period: 30s", "Knative refuses terminationGracePeriodSeconds"),
+    (", volumes: {d: {mount: /data, pvc: claim}}", "Knative refuses PersistentVolumeClaim"),
+])
+def test_knative_mode_refuses_what_a_revision_cannot_carry(endpoint, fragment):
+    text = spec("", ENDPOINT % endpoint).replace("platform: {cloud: aws}", "platform: {cloud: aws, serving_mode: knative}")
+    message = error_of(text)
+    assert fragment in message and "mlops.yaml:15:" in message, message

@@ -39,6 +39,8 @@ SERVER_RESERVED_ENV = {
     "STORAGE_URI": "KServe sets it to the model's storage URI (a custom predictor's download source)",
     "PORT": "Knative sets it to the container port",
     "K_SERVICE": "Knative sets it", "K_CONFIGURATION": "Knative sets it", "K_REVISION": "Knative sets it",
+    "PYTHONPATH": "KServe's webhook refuses it in a predictor for security reasons (kserve/kserve v0.20.0 "
+                  "pkg/validation/env_policy.go DefaultBlockedEnvVars)",
 }
 
 

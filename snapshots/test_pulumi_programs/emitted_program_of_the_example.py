@@ -1290,6 +1290,7 @@ declared['workflowtemplate/fraud-ml/fraud-embed-merchants'] = k8s.apiextensions.
                 'tolerations': [
                     {'key': 'nvidia.com/gpu', 'operator': 'Exists', 'effect': 'NoSchedule'},
                 ],
+                'volumes': [{'name': 'shm', 'emptyDir': {'medium': 'Memory', 'sizeLimit': '8Gi'}}],
                 'metadata': {
                     'annotations': {
                         'mlops.dev/spec-path': 'pipelines.embed-merchants.steps.finetune',
@@ -1306,7 +1307,10 @@ declared['workflowtemplate/fraud-ml/fraud-embed-merchants'] = k8s.apiextensions.
                         {'name': 'MLOPS_STEP', 'value': 'finetune'},
                         {'name': 'MLOPS_SYSTEM', 'value': 'fraud'},
                     ],
-                    'volumeMounts': [{'name': 'tmp', 'mountPath': '/tmp'}],
+                    'volumeMounts': [
+                        {'name': 'tmp', 'mountPath': '/tmp'},
+                        {'name': 'shm', 'mountPath': '/dev/shm'},
+                    ],
                     'resources': {
                         'limits': {'cpu': '8', 'memory': '32Gi', 'nvidia.com/mig-3g.40gb': 1},
                         'requests': {'cpu': '8', 'memory': '32Gi'},
@@ -1521,6 +1525,7 @@ declared['workflowtemplate/fraud-ml/fraud-train-fraud'] = k8s.apiextensions.Cust
                 'tolerations': [
                     {'key': 'nvidia.com/gpu', 'operator': 'Exists', 'effect': 'NoSchedule'},
                 ],
+                'volumes': [{'name': 'shm', 'emptyDir': {'medium': 'Memory', 'sizeLimit': '16Gi'}}],
                 'metadata': {
                     'annotations': {'mlops.dev/spec-path': 'pipelines.train-fraud.steps.train'},
                 },
@@ -1534,7 +1539,10 @@ declared['workflowtemplate/fraud-ml/fraud-train-fraud'] = k8s.apiextensions.Cust
                         {'name': 'MLOPS_STEP', 'value': 'train'},
                         {'name': 'MLOPS_SYSTEM', 'value': 'fraud'},
                     ],
-                    'volumeMounts': [{'name': 'tmp', 'mountPath': '/tmp'}],
+                    'volumeMounts': [
+                        {'name': 'tmp', 'mountPath': '/tmp'},
+                        {'name': 'shm', 'mountPath': '/dev/shm'},
+                    ],
                     'resources': {
                         'limits': {'cpu': '8', 'memory': '64Gi', 'nvidia.com/gpu': 1},
                         'requests': {'cpu': '8', 'memory': '64Gi'},
@@ -1702,7 +1710,10 @@ declared['inferenceservice/fraud-ml/fraud-fraud-api'] = k8s.apiextensions.Custom
                     'name': 'canary',
                     'serviceAccountName': 'fraud-serving',
                     'automountServiceAccountToken': False,
-                    'volumes': [{'name': 'tmp', 'emptyDir': {'sizeLimit': '1Gi'}}],
+                    'volumes': [
+                        {'name': 'tmp', 'emptyDir': {'sizeLimit': '1Gi'}},
+                        {'name': 'shm', 'emptyDir': {'medium': 'Memory', 'sizeLimit': '1Gi'}},
+                    ],
                     'tolerations': [
                         {'key': 'nvidia.com/gpu', 'operator': 'Exists', 'effect': 'NoSchedule'},
                     ],
@@ -1724,7 +1735,10 @@ declared['inferenceservice/fraud-ml/fraud-fraud-api'] = k8s.apiextensions.Custom
                         'image': 'ghcr.io/acme/fraud-serve:1.4.2',
                         'imagePullPolicy': 'Always',
                         'ports': [{'name': 'http1', 'containerPort': 8080, 'protocol': 'TCP'}],
-                        'volumeMounts': [{'name': 'tmp', 'mountPath': '/tmp'}],
+                        'volumeMounts': [
+                            {'name': 'tmp', 'mountPath': '/tmp'},
+                            {'name': 'shm', 'mountPath': '/dev/shm'},
+                        ],
                         'modelFormat': {'name': 'xgboost'},
                         'resources': {
                             'limits': {'cpu': '2', 'memory': '4Gi', 'nvidia.com/gpu': 1},
@@ -1744,19 +1758,27 @@ declared['inferenceservice/fraud-ml/fraud-fraud-api'] = k8s.apiextensions.Custom
                             'periodSeconds': 10,
                             'failureThreshold': 60,
                             'timeoutSeconds': 5,
-                            'tcpSocket': {'port': 8080},
+                            'httpGet': {
+                                'path': '/v1/models/fraud-fraud-api',
+                                'port': 8080,
+                                'scheme': 'HTTP',
+                            },
                         },
                         'readinessProbe': {
                             'periodSeconds': 10,
                             'failureThreshold': 3,
                             'timeoutSeconds': 5,
-                            'tcpSocket': {'port': 8080},
+                            'httpGet': {
+                                'path': '/v1/models/fraud-fraud-api',
+                                'port': 8080,
+                                'scheme': 'HTTP',
+                            },
                         },
                         'livenessProbe': {
                             'periodSeconds': 20,
                             'failureThreshold': 3,
                             'timeoutSeconds': 5,
-                            'tcpSocket': {'port': 8080},
+                            'httpGet': {'path': '/', 'port': 8080, 'scheme': 'HTTP'},
                         },
                     },
                     'nodeSelector': {'mlops.dev/node-pool': 'fraud-prod-gpu-serve'},
@@ -1769,7 +1791,10 @@ declared['inferenceservice/fraud-ml/fraud-fraud-api'] = k8s.apiextensions.Custom
             'automountServiceAccountToken': False,
             'minReplicas': 3,
             'maxReplicas': 20,
-            'volumes': [{'name': 'tmp', 'emptyDir': {'sizeLimit': '1Gi'}}],
+            'volumes': [
+                {'name': 'tmp', 'emptyDir': {'sizeLimit': '1Gi'}},
+                {'name': 'shm', 'emptyDir': {'medium': 'Memory', 'sizeLimit': '1Gi'}},
+            ],
             'tolerations': [
                 {'key': 'nvidia.com/gpu', 'operator': 'Exists', 'effect': 'NoSchedule'},
             ],
@@ -1790,7 +1815,10 @@ declared['inferenceservice/fraud-ml/fraud-fraud-api'] = k8s.apiextensions.Custom
                 'image': 'ghcr.io/acme/fraud-serve:1.4.2',
                 'imagePullPolicy': 'Always',
                 'ports': [{'name': 'http1', 'containerPort': 8080, 'protocol': 'TCP'}],
-                'volumeMounts': [{'name': 'tmp', 'mountPath': '/tmp'}],
+                'volumeMounts': [
+                    {'name': 'tmp', 'mountPath': '/tmp'},
+                    {'name': 'shm', 'mountPath': '/dev/shm'},
+                ],
                 'modelFormat': {'name': 'xgboost'},
                 'resources': {
                     'limits': {'cpu': '2', 'memory': '4Gi', 'nvidia.com/gpu': 1},
@@ -1810,19 +1838,27 @@ declared['inferenceservice/fraud-ml/fraud-fraud-api'] = k8s.apiextensions.Custom
                     'periodSeconds': 10,
                     'failureThreshold': 60,
                     'timeoutSeconds': 5,
-                    'tcpSocket': {'port': 8080},
+                    'httpGet': {
+                        'path': '/v1/models/fraud-fraud-api',
+                        'port': 8080,
+                        'scheme': 'HTTP',
+                    },
                 },
                 'readinessProbe': {
                     'periodSeconds': 10,
                     'failureThreshold': 3,
                     'timeoutSeconds': 5,
-                    'tcpSocket': {'port': 8080},
+                    'httpGet': {
+                        'path': '/v1/models/fraud-fraud-api',
+                        'port': 8080,
+                        'scheme': 'HTTP',
+                    },
                 },
                 'livenessProbe': {
                     'periodSeconds': 20,
                     'failureThreshold': 3,
                     'timeoutSeconds': 5,
-                    'tcpSocket': {'port': 8080},
+                    'httpGet': {'path': '/', 'port': 8080, 'scheme': 'HTTP'},
                 },
             },
             'nodeSelector': {'mlops.dev/node-pool': 'fraud-prod-gpu-serve'},
@@ -1958,7 +1994,10 @@ declared['inferenceservice/fraud-ml/fraud-merchant-embed'] = k8s.apiextensions.C
             'automountServiceAccountToken': False,
             'minReplicas': 2,
             'maxReplicas': 8,
-            'volumes': [{'name': 'tmp', 'emptyDir': {'sizeLimit': '1Gi'}}],
+            'volumes': [
+                {'name': 'tmp', 'emptyDir': {'sizeLimit': '1Gi'}},
+                {'name': 'shm', 'emptyDir': {'medium': 'Memory', 'sizeLimit': '2Gi'}},
+            ],
             'tolerations': [
                 {'key': 'nvidia.com/gpu', 'operator': 'Exists', 'effect': 'NoSchedule'},
             ],
@@ -1979,7 +2018,10 @@ declared['inferenceservice/fraud-ml/fraud-merchant-embed'] = k8s.apiextensions.C
                 'image': 'ghcr.io/acme/merchant-embed-serve:0.9.0',
                 'imagePullPolicy': 'Always',
                 'ports': [{'name': 'http1', 'containerPort': 8080, 'protocol': 'TCP'}],
-                'volumeMounts': [{'name': 'tmp', 'mountPath': '/tmp'}],
+                'volumeMounts': [
+                    {'name': 'tmp', 'mountPath': '/tmp'},
+                    {'name': 'shm', 'mountPath': '/dev/shm'},
+                ],
                 'modelFormat': {'name': 'pytorch'},
                 'resources': {
                     'limits': {'cpu': '2', 'memory': '8Gi', 'nvidia.com/mig-1g.10gb': 1},
@@ -1999,19 +2041,19 @@ declared['inferenceservice/fraud-ml/fraud-merchant-embed'] = k8s.apiextensions.C
                     'periodSeconds': 10,
                     'failureThreshold': 60,
                     'timeoutSeconds': 5,
-                    'tcpSocket': {'port': 8080},
+                    'httpGet': {'path': '/ping', 'port': 8080, 'scheme': 'HTTP'},
                 },
                 'readinessProbe': {
                     'periodSeconds': 10,
                     'failureThreshold': 3,
                     'timeoutSeconds': 5,
-                    'tcpSocket': {'port': 8080},
+                    'httpGet': {'path': '/ping', 'port': 8080, 'scheme': 'HTTP'},
                 },
                 'livenessProbe': {
                     'periodSeconds': 20,
                     'failureThreshold': 3,
                     'timeoutSeconds': 5,
-                    'tcpSocket': {'port': 8080},
+                    'httpGet': {'path': '/ping', 'port': 8080, 'scheme': 'HTTP'},
                 },
             },
             'nodeSelector': {'mlops.dev/node-pool': 'fraud-prod-gpu-mig'},
