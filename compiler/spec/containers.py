@@ -9,7 +9,7 @@ validateVolumes, validateVolumeMounts) and from the paths the generated pods alr
 import re
 from typing import Annotated, Any
 
-from pydantic import Field, WithJsonSchema, model_validator
+from pydantic import Field, WithJsonSchema, field_validator, model_validator
 from pydantic.functional_validators import PlainValidator
 from pydantic_core import PydanticCustomError
 
@@ -193,16 +193,17 @@ class WorkloadSettings(SpecModel):
         None, description="How long the pod has between SIGTERM and SIGKILL (terminationGracePeriodSeconds; "
                           "Kubernetes' default: 30s).")
 
-    @model_validator(mode="after")
-    def _distinct_mounts(self) -> "WorkloadSettings":
+    @field_validator("volumes")
+    @classmethod
+    def _distinct_mounts(cls, volumes: dict) -> dict:
         seen: dict[str, str] = {}
-        for name, volume in self.volumes.items():
+        for name, volume in volumes.items():
             for path, other in seen.items():
                 if volume.mount == path or volume.mount.startswith(path + "/") or path.startswith(volume.mount + "/"):
                     raise ValueError(f"volumes {other!r} and {name!r} mount at overlapping paths ({path} and "
                                      f"{volume.mount}): give each volume its own directory")
             seen[volume.mount] = name
-        return self
+        return volumes
 
 
 def check_server_env(env: dict) -> None:
