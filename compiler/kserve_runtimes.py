@@ -21,6 +21,19 @@ concatenated, the last occurrence of a flag wins). Facts from config/runtimes/*.
 | pytorch     | kserve-torchserve        | v1, v2, grpc-v2  | the model archive's config.properties      |
 | custom      | none: a custom predictor (`containers:`) runs the image as it is           |
 
+Health endpoints (what the probes ask instead of a TCP connect): KServe's Python model server
+(sklearn, xgboost, lightgbm, huggingface at protocol v1) answers `GET /` while alive and
+`GET /v1/models/<name>` once the model is loaded, 503 before (python/kserve/kserve/protocol/rest/
+server.py root route `dataplane.live`; v1_endpoints.py `model_ready`); `<name>` is the
+InferenceService's, which the runtimes pass as `--model_name={{.Name}}`. Triton and MLServer speak
+the v2 protocol's `/v2/health/live` and `/v2/health/ready`; TorchServe answers `/ping` on its
+inference port. A custom image's health path is unknown: a TCP check stays.
+
+`command`: the sklearn/xgboost/lightgbm/huggingface runtimes give only flags in `args` and MLServer
+none, so a `command` replaces the image's entrypoint and receives those flags; the torchserve and
+triton runtimes put the program itself in `args[0]` (`torchserve --start ...`, `tritonserver ...`),
+so a `command` would run `<command> torchserve --start ...`: refused for them.
+
 KServe's defaulter sets protocol v2 only for the `triton` (and vLLM) format names
 (pkg/apis/serving/v1beta1/inference_service_defaults.go setPredictorModelDefaults); an `onnx` or
 `mlflow` model left at v1 matches no runtime and never deploys, so the lowering sets v2 for them.
@@ -43,6 +56,7 @@ class FormatRuntime(NamedTuple):
     server: str                 # the server family it runs (compiler/metric_contract.py SERVERS)
     port_arg: str | None = None  # flag that moves the server's HTTP port, appended after the runtime's own
     port_env: str | None = None  # or the environment variable that does
+    program_in_args: bool = False  # the runtime's args start with the program: no `command` of ours
 
     @property
     def runtime(self) -> str | None:
@@ -58,10 +72,11 @@ FORMATS: dict[str, FormatRuntime] = {
     "lightgbm": FormatRuntime("kserve-lgbserver", "kserve-mlserver", None, "kserve", port_arg="--http_port"),
     "huggingface": FormatRuntime("kserve-huggingfaceserver", "kserve-huggingfaceserver", None, "kserve",
                                  port_arg="--http_port"),
-    "onnx": FormatRuntime(None, "kserve-tritonserver", "v2", "triton", port_arg="--http-port"),
-    "triton": FormatRuntime(None, "kserve-tritonserver", "v2", "triton", port_arg="--http-port"),
+    "onnx": FormatRuntime(None, "kserve-tritonserver", "v2", "triton", port_arg="--http-port", program_in_args=True),
+    "triton": FormatRuntime(None, "kserve-tritonserver", "v2", "triton", port_arg="--http-port",
+                            program_in_args=True),
     "mlflow": FormatRuntime(None, "kserve-mlserver", "v2", "mlserver", port_env="MLSERVER_HTTP_PORT"),
-    "pytorch": FormatRuntime("kserve-torchserve", "kserve-torchserve", None, "torchserve"),
+    "pytorch": FormatRuntime("kserve-torchserve", "kserve-torchserve", None, "torchserve", program_in_args=True),
     "custom": FormatRuntime(None, None, None, "custom"),
 }
 

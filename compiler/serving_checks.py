@@ -117,6 +117,26 @@ def check_serving(spec: Spec, source_map: SourceMap) -> None:
                     "Service on a port nothing listens on", port_path,
                     hint=f"remove `port` (the runtime's default is {DEFAULT_HTTP_PORT}), or serve your own image "
                          "with format: custom")
+        if model is not None and endpoint.command is not None and FORMATS[model.format].program_in_args:
+            command_path = (*here, "command")
+            bag.add(source_map.value(command_path), f"{dotted(command_path)}: KServe's "
+                    f"{FORMATS[model.format].runtime} runtime (format {model.format}) starts its server from its own "
+                    "args (`torchserve --start ...`, `tritonserver ...`), which KServe appends to any command: "
+                    "yours would receive the server's command line as arguments", command_path,
+                    hint="remove `command` and pass flags with `args`, or serve your own image with format: custom")
+        if mode == "knative" and endpoint.termination_grace_period is not None:
+            grace_path = (*here, "termination_grace_period")
+            bag.add(source_map.value(grace_path), f"{dotted(grace_path)}: Knative refuses terminationGracePeriodSeconds "
+                    "in a revision's pod spec (knative/serving knative-v1.23.0 pkg/apis/serving/k8s_validation.go "
+                    "ValidatePodSpec); it drains a pod for the revision's timeout instead", grace_path,
+                    hint="remove it, or use platform.serving_mode: standard")
+        for volume_name, volume in endpoint.volumes.items():
+            if mode == "knative" and volume.pvc is not None:
+                pvc_path = (*here, "volumes", volume_name, "pvc")
+                bag.add(source_map.value(pvc_path), f"{dotted(pvc_path)}: Knative refuses PersistentVolumeClaim "
+                        "volumes unless its kubernetes.podspec-persistent-volume-claim feature is enabled (disabled by "
+                        "default, knative/serving knative-v1.23.0 pkg/apis/config/features.go)", pvc_path,
+                        hint="mount a config_map, secret or empty_dir, or use platform.serving_mode: standard")
         canary = endpoint.rollout.canary_percent.percent > 0
         derived = []
         if mode == "standard" and canary:

@@ -100,6 +100,6 @@ def token_secret(spec, endpoint: Endpoint) -> str | None:
 def probe_action(spec, endpoint: Endpoint, *, live: bool = False) -> dict:
     """How a probe asks the server: HTTP on its health path where it has one, else its TCP port."""
     server = SERVING_RUNTIMES[endpoint_server(spec, endpoint)]
-    if server.ready_path is None or runs_as_custom(spec, endpoint):
+    if not endpoint.health or server.ready_path is None or runs_as_custom(spec, endpoint):
         return {"tcpSocket": {"port": endpoint.port}}
     return {"httpGet": {"path": LIVE_PATH if live else server.ready_path, "port": endpoint.port}}

@@ -25,7 +25,7 @@ from compiler.spec.monitoring import Monitor, is_local
 from compiler.spec.resources import Resources
 
 from . import metrics as m
-from .argo import TTL_SECONDS, container, cron_workflow, workflow_spec
+from .argo import TTL_SECONDS, container, cron_workflow, template_pod_fields, workflow_spec
 from .context import Context
 from .labels import DOMAIN, ENDPOINT_LABEL, metadata, model_annotations, obj
 from .alert_rules import prometheus_rule
@@ -181,8 +181,10 @@ def drift_check(ctx: Context, endpoint: str, monitor: Monitor) -> tuple[dict, di
     command = drift.command or [*MONITOR_COMMAND, "drift", "--config", f"{DRIFT_MOUNT}/config.json"]
     template = {"name": "drift", "container": container(
         ctx, image=ctx.spec.runtimes[drift.runtime].image, command=command,
-        env={"MLOPS_DRIFT_CONFIG": f"{DRIFT_MOUNT}/config.json"}, resources=_monitor_resources(),
-        mounts=_job_mounts("drift-config", DRIFT_MOUNT, drift.source))}
+        env={**monitor.env, "MLOPS_DRIFT_CONFIG": f"{DRIFT_MOUNT}/config.json"}, resources=_monitor_resources(),
+        mounts=_job_mounts("drift-config", DRIFT_MOUNT, drift.source), settings=monitor),
+        **template_pod_fields(ctx, role="monitoring", runtime=drift.runtime, settings=monitor,
+                              resources=_monitor_resources())}
     return config, template
 
 
@@ -194,8 +196,10 @@ def performance_estimation(ctx: Context, endpoint: str, monitor: Monitor) -> tup
     template = {"name": "estimate", "container": container(
         ctx, image=_monitor_image(ctx, monitor),
         command=[*MONITOR_COMMAND, "estimate", "--config", f"{ESTIMATE_MOUNT}/config.json"],
-        resources=_monitor_resources(),
-        mounts=_job_mounts("estimate-config", ESTIMATE_MOUNT, monitor.drift.source))}
+        env=dict(monitor.env), resources=_monitor_resources(),
+        mounts=_job_mounts("estimate-config", ESTIMATE_MOUNT, monitor.drift.source), settings=monitor),
+        **template_pod_fields(ctx, role="monitoring", runtime=monitor.drift.runtime, settings=monitor,
+                              resources=_monitor_resources())}
     return config, template
 
 
@@ -361,6 +365,7 @@ def monitor_jobs(ctx: Context, endpoint: str, monitor: Monitor) -> list[dict]:
     templates.insert(0, {"name": ENTRYPOINT, "dag": {"tasks": tasks}})
     workflow = workflow_spec(ctx, role="monitoring", component=COMPONENT, entrypoint=ENTRYPOINT, templates=templates,
                              pod_labels={ENDPOINT_LABEL: endpoint}, volumes=volumes,
+                             runtimes=[monitor.drift.runtime] if monitor.drift else [],
                              deadline_seconds=MONITOR_DEADLINE_SECONDS)
     schedule = monitor.drift.schedule if monitor.drift else GATE_SCHEDULE
     cron = cron_workflow(ctx, name=ctx.name(endpoint, "-monitor"), component=COMPONENT,

@@ -13,6 +13,8 @@ from .context import Context
 from .labels import metadata, obj, selector_labels
 from .network import EGRESS_ANNOTATION, declared_egress, egress_annotation
 from .priority import priority_classes
+from .monitoring import url_port
+from .workload_settings import identity_annotations, runtime_service_account_name
 
 COMPONENT = "platform"
 ARGO = "argoproj.io"
@@ -39,6 +41,7 @@ def lower_namespace(ctx: Context) -> list[dict]:
         _namespace(ctx),
         *priority_classes(ctx, roles_in_use(ctx)),
         *[_service_account(ctx, role) for role in roles_in_use(ctx)],
+        *[_runtime_service_account(ctx, name) for name in sorted(_runtimes_with_identity(ctx))],
         *_rbac(ctx),
         *_network_policies(ctx),
     ]
@@ -62,8 +65,40 @@ def _service_account(ctx: Context, role: str) -> dict:
     return obj("v1", "ServiceAccount", meta, automountServiceAccountToken=automount)
 
 
+def _runtimes_with_identity(ctx: Context) -> dict[str, set[str]]:
+    """Runtime -> the roles whose workloads run it, for every runtime with a `service_account` in use."""
+    spec = ctx.spec
+    used: dict[str, set[str]] = {}
+    for pipeline in spec.pipelines.values():
+        for step in pipeline.steps.values():
+            used.setdefault(step.runtime or pipeline.runtime, set()).add("training")
+    for endpoint in spec.serving.values():
+        used.setdefault(endpoint.runtime, set()).add("serving")
+    for monitor in spec.monitoring.values():
+        if has_monitor_jobs(monitor) and monitor.drift is not None:
+            used.setdefault(monitor.drift.runtime, set()).add("monitoring")
+    return {name: roles for name, roles in used.items()
+            if name in spec.runtimes and spec.runtimes[name].service_account is not None}
+
+
+def _runtime_service_account(ctx: Context, name: str) -> dict:
+    """A runtime's own identity; KServe's storage initializer mounts the Secrets listed in `secrets:`."""
+    runtime = ctx.spec.runtimes[name]
+    roles = _runtimes_with_identity(ctx)[name]
+    meta = metadata(ctx, runtime_service_account_name(ctx, name), COMPONENT, f"runtimes.{name}.service_account",
+                    extra_annotations=identity_annotations(runtime))
+    secrets = [{"name": secret} for secret in runtime.service_account.storage_secrets]
+    # As the role accounts: Argo's executor needs the API token, a model server does not.
+    return obj("v1", "ServiceAccount", meta, automountServiceAccountToken=roles != {"serving"},
+               secrets=secrets or None)
+
+
 def _rbac(ctx: Context) -> list[dict]:
     roles = roles_in_use(ctx)
+    runtime_accounts: dict[str, list[str]] = {}
+    for runtime, used_by in sorted(_runtimes_with_identity(ctx).items()):
+        for role in used_by:
+            runtime_accounts.setdefault(role, []).append(runtime_service_account_name(ctx, runtime))
     result = []
     for role in ("training", "monitoring"):
         if role not in roles:
@@ -74,7 +109,8 @@ def _rbac(ctx: Context) -> list[dict]:
                           rules=rules))
         result.append(obj("rbac.authorization.k8s.io/v1", "RoleBinding", metadata(ctx, name, COMPONENT, "platform"),
                           roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
-                          subjects=[{"kind": "ServiceAccount", "name": name, "namespace": ctx.namespace}]))
+                          subjects=[{"kind": "ServiceAccount", "name": account, "namespace": ctx.namespace}
+                                    for account in [name, *runtime_accounts.get(role, [])]]))
     return result
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from compiler.naming import DAG_TEMPLATE
 from compiler.spec.pipelines import Pipeline, Step
 
-from .argo import API_VERSION, container, cron_workflow, placement, workflow_spec
+from .argo import API_VERSION, container, cron_workflow, placement, template_pod_fields, workflow_spec
 from .context import Context
 from .labels import DOMAIN, PIPELINE_LABEL, metadata, obj
 from .queues import step_labels
@@ -36,7 +36,7 @@ def template_name(ctx: Context, pipeline: str) -> str:
     return ctx.name(pipeline)
 
 
-def step_env(ctx: Context, pipeline: str, step_name: str, step: Step) -> dict[str, str]:
+def step_env(ctx: Context, pipeline: str, step_name: str, step: Step) -> dict:
     """What a step is told about its context, besides the user's own `env`."""
     env = {"MLOPS_SYSTEM": ctx.system, "MLOPS_PIPELINE": pipeline, "MLOPS_STEP": step_name}
     if step.preprocessing:
@@ -57,15 +57,21 @@ def step_env(ctx: Context, pipeline: str, step_name: str, step: Step) -> dict[st
 
 
 def step_template(ctx: Context, pipeline_name: str, pipeline: Pipeline, step_name: str, step: Step) -> dict:
-    runtime = ctx.spec.runtimes[step.runtime or pipeline.runtime]
-    queued = step_labels(ctx, pipeline_name, step_name)
+    runtime_name = step.runtime or pipeline.runtime
+    runtime = ctx.spec.runtimes[runtime_name]
+    pod = template_pod_fields(ctx, role="training", runtime=runtime_name, settings=step, resources=step.resources)
+    pod_meta = pod.pop("metadata", {})
+    labels = {**pod_meta.get("labels", {}), **step_labels(ctx, pipeline_name, step_name)}
+    meta = {"annotations": {f"{DOMAIN}/spec-path": f"pipelines.{pipeline_name}.steps.{step_name}"},
+            **({"labels": labels} if labels else {})}
     template: dict = {
         "name": step_name,
-        "metadata": {"annotations": {f"{DOMAIN}/spec-path": f"pipelines.{pipeline_name}.steps.{step_name}"},
-                     **({"labels": queued} if queued else {})},
+        "metadata": meta,
         "container": container(ctx, image=runtime.image, command=step.command, args=step.args,
-                               env=step_env(ctx, pipeline_name, step_name, step), resources=step.resources),
+                               env=step_env(ctx, pipeline_name, step_name, step), resources=step.resources,
+                               settings=step),
         **placement(ctx, step.resources, step.scheduling),
+        **pod,
     }
     if step.timeout is not None:
         template["activeDeadlineSeconds"] = seconds(step.timeout)
@@ -90,6 +96,7 @@ def workflow_template(ctx: Context, name: str, pipeline: Pipeline) -> dict:
                                    for step_name, step in pipeline.steps.items()]
     spec = workflow_spec(ctx, role="training", component=COMPONENT, entrypoint=ENTRYPOINT, templates=templates,
                          pod_labels={PIPELINE_LABEL: name},
+                         runtimes=sorted({step.runtime or pipeline.runtime for step in pipeline.steps.values()}),
                          deadline_seconds=seconds(pipeline.timeout) if pipeline.timeout else None)
     meta = metadata(ctx, template_name(ctx, name), COMPONENT, f"pipelines.{name}")
     return obj(API_VERSION, "WorkflowTemplate", meta, spec=spec)

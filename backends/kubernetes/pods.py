@@ -60,6 +60,8 @@ def container_resources(ctx: Context, resources: Resources) -> dict:
         "cpu": quantity(resources.cpu) if resources.cpu is not None else DEFAULT_CPU,
         "memory": quantity(resources.memory) if resources.memory is not None else DEFAULT_MEMORY,
     }
+    if resources.ephemeral_storage is not None:
+        base["ephemeral-storage"] = quantity(resources.ephemeral_storage)
     limits = {**base, **gpu_resources(ctx, resources)}
     return {"limits": limits, "requests": dict(base)}
 
@@ -98,6 +100,3 @@ def tmp_volume(size: str = "1Gi") -> dict:
 def tmp_mount() -> dict:
     return {"name": TMP_VOLUME, "mountPath": "/tmp"}
 
-
-def env_list(values: dict[str, str]) -> list[dict]:
-    return [{"name": key, "value": value} for key, value in sorted(values.items())]

@@ -45,9 +45,12 @@ from .model_servers import (STORAGE_SECRET_ANNOTATION, endpoint_server, hf_token
                             runs_as_custom, server_args, server_env, tmp_size, token_secret)
 from .priority import class_name
 from .scheduling import merged_tolerations, node_affinity
-from .pods import (container_resources, container_security_context, env_list, image_pull_policy, node_selector,
+from .pods import (container_resources, container_security_context, image_pull_policy, node_selector,
                    pod_security_context, tmp_mount, tmp_volume, tolerations)
 from .units import go_duration, probe_failure_threshold
+from .workload_settings import (MODEL_CACHE_JOB_NAMESPACE, env_entries, env_from_entries, grace_seconds,
+                                identity_annotations, identity_pod_labels, image_pull_secrets, volumes_and_mounts,
+                                workload_service_account)
 
 COMPONENT = "serving"
 API_VERSION = "serving.kserve.io/v1beta1"
@@ -116,6 +119,9 @@ def lower_endpoint(ctx: Context, name: str) -> list[dict]:
         objects.append(budget)
     if endpoint.model_cache and _caches_here(ctx, name, endpoint):
         objects.append(model_cache(ctx, current))
+        account = model_cache_service_account(ctx, endpoint.model)
+        if account is not None:
+            objects.append(account)
     return objects
 
 
@@ -139,26 +145,41 @@ def _probe(action: dict, period: int, failures: int) -> dict:
 
 
 def _server_container(ctx: Context, endpoint: Endpoint) -> dict:
-    """What every model server container carries: image, port, resources, security, probes, /tmp."""
+    """What every model server container carries: image, port, resources, security, probes, env, mounts."""
     image = ctx.spec.runtimes[endpoint.runtime].image
+    resources = container_resources(ctx, endpoint.resources)
     ready = probe_action(ctx.spec, endpoint)
-    return {
+    _, mounts = volumes_and_mounts(endpoint, endpoint.resources, resources["limits"]["memory"])
+    result = {
         "image": image,
         "imagePullPolicy": image_pull_policy(image),
         "ports": [{"name": PORT_NAME, "containerPort": endpoint.port, "protocol": "TCP"}],
-        "resources": container_resources(ctx, endpoint.resources),
+        "resources": resources,
         "securityContext": container_security_context(),
         "startupProbe": _probe(ready, STARTUP_PERIOD,
                                probe_failure_threshold(endpoint.startup_timeout, STARTUP_PERIOD)),
         "readinessProbe": _probe(ready, 10, 3),
         "livenessProbe": _probe(probe_action(ctx.spec, endpoint, live=True), 20, 3),
-        "volumeMounts": [tmp_mount()],
+        "volumeMounts": [tmp_mount(), *mounts],
     }
+    if endpoint.command is not None:
+        result["command"] = list(endpoint.command)
+    if endpoint.env_from:
+        result["envFrom"] = env_from_entries(endpoint)
+    return result
+
+
+def _server_env(endpoint: Endpoint, ours: dict) -> list[dict]:
+    """The user's `env` and the variables we set (validation keeps their names apart)."""
+    return env_entries({**endpoint.env, **ours})
 
 
 def model_container(ctx: Context, endpoint: Endpoint, model: ModelRef) -> dict:
     """`predictor.model`: the server's KServe runtime, told its backend, its LLM engine settings, our port
-    when it is not the runtime's own, and the Hugging Face token when the weights need one."""
+    when it is not the runtime's own, the Hugging Face token when the weights need one, then the user's args.
+
+    KServe appends these args to the runtime's (MergeRuntimeContainers), and the last occurrence of a flag wins.
+    """
     model_format = ctx.spec.models[model.model_key].format
     server = SERVING_RUNTIMES[endpoint_server(ctx.spec, endpoint)]
     runtime = port_facts(ctx.spec, endpoint)
@@ -166,13 +187,13 @@ def model_container(ctx: Context, endpoint: Endpoint, model: ModelRef) -> dict:
     protocol = server.protocol or FORMATS[model_format].protocol
     if protocol:
         result["protocolVersion"] = protocol
-    args = server_args(ctx.spec, endpoint)
+    args = [*server_args(ctx.spec, endpoint), *endpoint.args]
     if args:
         result["args"] = args
-    plain = server_env(ctx.spec, endpoint)
+    ours = server_env(ctx.spec, endpoint)
     if endpoint.port != DEFAULT_HTTP_PORT and runtime.port_env:
-        plain[runtime.port_env] = str(endpoint.port)
-    env = env_list(plain)
+        ours[runtime.port_env] = str(endpoint.port)
+    env = _server_env(endpoint, ours)
     secret = token_secret(ctx.spec, endpoint)
     if secret is not None:
         env.append(hf_token_env(secret))
@@ -183,11 +204,14 @@ def model_container(ctx: Context, endpoint: Endpoint, model: ModelRef) -> dict:
 
 def custom_container(ctx: Context, endpoint: Endpoint, model: ModelRef) -> dict:
     """A custom predictor's container: KServe downloads STORAGE_URI to /mnt/models (predictor_custom.go GetStorageUri)."""
-    env = env_list({"STORAGE_URI": model.storage_uri})
+    env = _server_env(endpoint, {"STORAGE_URI": model.storage_uri})
     secret = token_secret(ctx.spec, endpoint)
     if secret is not None:
         env.append(hf_token_env(secret))
-    return {"name": CONTAINER_NAME, **_server_container(ctx, endpoint), "env": env}
+    result = {"name": CONTAINER_NAME, **_server_container(ctx, endpoint), "env": env}
+    if endpoint.args:
+        result["args"] = list(endpoint.args)
+    return result
 
 
 def _implementation(ctx: Context, endpoint: Endpoint, model: ModelRef) -> dict:
@@ -306,14 +330,26 @@ def http_scaled_object(ctx: Context, name: str, endpoint: Endpoint, *, with_cana
 # --- the InferenceService ----------------------------------------------------------------------
 
 def predictor(ctx: Context, name: str, endpoint: Endpoint, model: ModelRef, *, with_scaling: bool = True) -> dict:
+    memory = container_resources(ctx, endpoint.resources)["limits"]["memory"]
+    volumes, _ = volumes_and_mounts(endpoint, endpoint.resources, memory)
+    labels = {**selector_labels(ctx, COMPONENT), ENDPOINT_LABEL: name, **identity_pod_labels(ctx, endpoint.runtime)}
     result: dict = {
-        "serviceAccountName": ctx.service_account("serving"),
+        # The storage initializer reads the model's credentials through this ServiceAccount (kserve v0.20.0
+        # pkg/credentials/service_account_credentials.go CreateSecretVolumeAndEnv); IRSA and Azure
+        # Workload Identity project their own token, so the API token stays unmounted.
+        "serviceAccountName": workload_service_account(ctx, "serving", endpoint.runtime),
         "automountServiceAccountToken": False,
-        "labels": dict(sorted({**selector_labels(ctx, COMPONENT), ENDPOINT_LABEL: name}.items())),
+        "labels": dict(sorted(labels.items())),
         "securityContext": pod_security_context(),
         **_implementation(ctx, endpoint, model),
-        "volumes": [tmp_volume(tmp_size(ctx.spec, endpoint))],
+        "volumes": [tmp_volume(tmp_size(ctx.spec, endpoint)), *volumes],
     }
+    pull = image_pull_secrets(ctx, [endpoint.runtime])
+    if pull:
+        result["imagePullSecrets"] = pull
+    grace = grace_seconds(endpoint)
+    if grace is not None:
+        result["terminationGracePeriodSeconds"] = grace
     if with_scaling:
         result["minReplicas"] = endpoint.replicas.min
         result["maxReplicas"] = endpoint.replicas.max
@@ -435,11 +471,43 @@ def model_cache(ctx: Context, model: ModelRef) -> dict:
     endpoints = _cached_endpoints(ctx, model.model_key)
     meta = metadata(ctx, cache_name(ctx, model), COMPONENT, f"serving.{endpoints[0]}.model_cache", namespaced=False,
                     extra_annotations=model_annotations(model))
-    return obj(CACHE_API_VERSION, "LocalModelCache", meta, spec={
+    spec = {
         "sourceModelUri": model.storage_uri,
         "modelSize": size.text,
         "nodeGroups": _cache_node_groups(ctx, model.model_key),
-    })
+    }
+    if _cache_runtime(ctx, model.model_key) is not None:
+        spec["serviceAccountName"] = model_cache_service_account_name(ctx, model.model_key)
+    return obj(CACHE_API_VERSION, "LocalModelCache", meta, spec=spec)
+
+
+def _cache_runtime(ctx: Context, model_key: str) -> str | None:
+    """The runtime whose identity downloads a model into the cache: the first caching endpoint's, if it has one."""
+    runtime = ctx.spec.serving[_cached_endpoints(ctx, model_key)[0]].runtime
+    return runtime if ctx.spec.runtimes[runtime].service_account is not None else None
+
+
+def model_cache_service_account_name(ctx: Context, model_key: str) -> str:
+    return ctx.cluster_name(model_key, "-model-cache")
+
+
+def model_cache_service_account(ctx: Context, model_key: str) -> dict | None:
+    """The ServiceAccount a LocalModelCache's download jobs read credentials through.
+
+    KServe looks it up in the job namespace, not the system's (localmodelnode/controller.go
+    injectCredentials -> CreateSecretVolumeAndEnv(jobNamespace, ...)): a copy of the serving runtime's
+    identity there. Its storage secrets must exist in that namespace too (docs/production.md).
+    """
+    runtime_name = _cache_runtime(ctx, model_key)
+    if runtime_name is None:
+        return None
+    runtime = ctx.spec.runtimes[runtime_name]
+    endpoint = _cached_endpoints(ctx, model_key)[0]
+    meta = metadata(ctx, model_cache_service_account_name(ctx, model_key), COMPONENT,
+                    f"runtimes.{runtime_name}.service_account", namespace=MODEL_CACHE_JOB_NAMESPACE,
+                    extra_annotations={**identity_annotations(runtime), f"{DOMAIN}/model-cache-of": endpoint})
+    secrets = [{"name": name} for name in runtime.service_account.storage_secrets]
+    return obj("v1", "ServiceAccount", meta, automountServiceAccountToken=False, secrets=secrets or None)
 
 
 def _cache_node_groups(ctx: Context, model_key: str) -> list[str]:

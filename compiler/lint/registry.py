@@ -5,7 +5,7 @@ import difflib
 from types import MappingProxyType
 
 from .rule import Rule
-from .rules import deps, gpu, hygiene, llm, mon, patch, repro, sched, serve, skew
+from .rules import deps, gpu, hygiene, llm, mon, patch, repro, sched, sec, serve, skew
 
 RULES: tuple[Rule, ...] = (
     skew.preprocessing_version_mismatch,
@@ -52,6 +52,7 @@ RULES: tuple[Rule, ...] = (
     mon.alerts_unrouted,
     mon.retraining_budget_spent_by_schedule,
     patch.override_patches_modelled_field,
+    sec.credential_in_env_literal,
     hygiene.UNUSED_IGNORE,
     hygiene.IGNORE_WITHOUT_REASON,
 )

@@ -8,6 +8,7 @@ from pydantic.functional_validators import PlainValidator
 from pydantic_core import PydanticCustomError
 
 from .base import Name, Number, SpecModel, empty_list
+from .containers import WorkloadSettings
 from .pipelines import check_cron
 from .promql_text import embedding_problem
 from .units import Duration, Percentage
@@ -202,7 +203,9 @@ class AlertRouting(SpecModel):
     gpu: bool = Field(True, description="GPU memory and XID alerts for GPU endpoints.")
 
 
-class Monitor(SpecModel):
+class Monitor(WorkloadSettings):
+    """Besides what it watches: `env`, `env_from`, `volumes`, ... of its jobs (drift, estimation)."""
+
     slo: Slo | None = Field(None, description="Service-level objectives.")
     business: list[BusinessMetric] = Field(default_factory=empty_list, description="Business metrics with bounds.")
     drift: Drift | None = Field(None, description="Drift check.")

@@ -4,7 +4,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
-from .base import EnvName, Name, SpecModel, empty_dict, empty_list
+from .base import Name, SpecModel, empty_list
+from .containers import WorkloadSettings
 from .resources import Resources
 from .schedule import check_cron, check_timezone
 from .scheduling import Scheduling
@@ -29,7 +30,7 @@ class FeatureRead(SpecModel):
     point_in_time: bool = Field(False, description="Join features as of each row's event time (no leakage).")
 
 
-class Step(SpecModel):
+class Step(WorkloadSettings):
     command: list[str] = Field(min_length=1, description="Command to run in the pipeline's runtime image.")
     args: list[str] = Field(default_factory=empty_list, description="Extra arguments.")
     after: list[Name] = Field(default_factory=empty_list, description="Steps that must finish first (DAG edges).")
@@ -40,9 +41,6 @@ class Step(SpecModel):
     timeout: Duration | None = Field(None, description="Deadline of the step (activeDeadlineSeconds).")
     retries: int = Field(0, ge=0, le=20, description="Retries on failure.")
     registers: Name | None = Field(None, description="Model this step registers new versions of.")
-    env: dict[EnvName, str] = Field(default_factory=empty_dict,
-                                    description="Environment variables (no secrets); names are C identifiers, "
-                                                "not starting with MLOPS_ or ARGO_.")
     scheduling: Scheduling = Field(default_factory=Scheduling,
                                    description="Extra tolerations and node affinity of the step's pod.")
 

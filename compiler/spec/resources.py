@@ -53,6 +53,8 @@ class Resources(SpecModel):
     memory: Quantity | None = Field(None, description="Memory request (and limit), e.g. 4Gi.")
     gpu: GpuRequest | None = Field(None, description="GPUs: a count, or a MIG slice `{mig: 1g.10gb}`.")
     pool: Name | None = Field(None, description="Node pool to run on (required for GPU workloads).")
+    ephemeral_storage: Quantity | None = Field(None, description="Node-local disk the container may write "
+                                                                 "(ephemeral-storage request and limit), e.g. 20Gi.")
 
     @property
     def gpu_count(self) -> float:

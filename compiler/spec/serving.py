@@ -2,9 +2,10 @@
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from .base import Name, Number, SpecModel, empty_list
+from .containers import WorkloadSettings, check_server_env
 from .resources import Resources
 from .scheduling import Availability, Scheduling
 from .units import Duration, Percent
@@ -64,7 +65,7 @@ class Rollout(SpecModel):
     keep_previous: int = Field(1, ge=0, le=10, description="Previous model versions kept deployable for rollback.")
 
 
-class Endpoint(SpecModel):
+class Endpoint(WorkloadSettings):
     model: Name = Field(description="Model to serve (a key of `models`).")
     runtime: Name = Field(description="Serving runtime (image).")
     server: ServerName | None = Field(
@@ -87,3 +88,18 @@ class Endpoint(SpecModel):
                                                                            "of the predictor's pods.")
     availability: Availability = Field(default_factory=Availability,
                                        description="Disruption budget and zone/node spread (replicas.max > 1).")
+    command: list[str] | None = Field(
+        None, min_length=1, description="Entrypoint of the model server, replacing the image's (a custom-format "
+                                        "model only: KServe's runtimes set their own, see docs/production.md).")
+    args: list[str] = Field(default_factory=empty_list, description=(
+        "Arguments of the model server: appended after the runtime's own (KServe concatenates them and the last "
+        "occurrence of a flag wins), or the custom container's arguments."))
+    health: bool = Field(True, description="Probe the server's HTTP health endpoint (/v2/health/ready and "
+                                           "/v2/health/live for KServe's servers, Triton and MLServer; TorchServe and "
+                                           "custom images have none); false: a TCP check on the port.")
+
+    @field_validator("env")
+    @classmethod
+    def _server_env(cls, env: dict) -> dict:
+        check_server_env(env)
+        return env

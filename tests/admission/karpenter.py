@@ -15,6 +15,7 @@ controller decides once the objects are accepted, re-implemented from its code:
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -223,6 +224,26 @@ def allocatable(row: InstanceType, extended: dict[str, Decimal]) -> dict[str, De
             "memory": Decimal(row.allocatable_memory_mib * MIB), **extended}
 
 
+#: amifamily.DefaultEBS.VolumeSize, the root volume when an EC2NodeClass maps none.
+DEFAULT_ROOT_VOLUME = 20 * 2**30
+
+
+def node_ephemeral_storage(pool: "Pool", objects: Objects) -> Decimal | None:
+    """Allocatable ephemeral-storage of the pool's nodes: the EC2NodeClass's root volume (ephemeralStorage),
+    less kube-reserved 1Gi (kubeReservedResources) and the 10% nodefs.available eviction threshold
+    (evictionThreshold), all in aws/karpenter-provider-aws v1.14.1 pkg/providers/instancetype/types.go.
+    None: not an EC2NodeClass, whose disks this kit does not model."""
+    ref = (pool.obj["spec"]["template"]["spec"].get("nodeClassRef") or {})
+    node_class = objects.get("EC2NodeClass", ref.get("name", "")) if ref.get("kind") == "EC2NodeClass" else None
+    if node_class is None:
+        return None
+    size = Decimal(DEFAULT_ROOT_VOLUME)
+    for mapping in (node_class.get("spec") or {}).get("blockDeviceMappings") or []:
+        if mapping.get("rootVolume") and (mapping.get("ebs") or {}).get("volumeSize"):
+            size = quantity(mapping["ebs"]["volumeSize"])
+    return size - 2**30 - Decimal(math.ceil(size / 100 * 10))
+
+
 # --- NodePools -----------------------------------------------------------------------------------
 
 @dataclass
@@ -324,6 +345,9 @@ def _why_not(pod: Pod, pool: Pool, objects: Objects) -> str | None:
             continue
         extended = overlays_for(pool, row, objects)
         free = allocatable(row, extended)
+        storage = node_ephemeral_storage(pool, objects)
+        if storage is not None:
+            free["ephemeral-storage"] = storage
         short = [f"{name} {_show(name, value)} > {_show(name, free.get(name, Decimal(0)))}"
                  for name, value in sorted(pod.requests.items()) if value > free.get(name, Decimal(0))]
         if short:
@@ -650,6 +674,14 @@ CASES = [
     Case("karpenter-pod-gets-a-node", "time-sliced GPUs counted by the overlay but not by the limits",
          [_node_pool("g", _L4, limits={"nvidia.com/gpu": "2"}), _node_class("g"),
           _overlay("g", "g", {"nvidia.com/gpu": "4"}), _isvc("g", {"nvidia.com/gpu": "1"})]),
+    Case("karpenter-pod-gets-a-node", "more ephemeral storage than the default 20Gi root volume leaves (17Gi)",
+         [_node_pool("g"), _node_class("g"), _isvc("g", {"cpu": "1", "ephemeral-storage": "18Gi"})]),
+    Case("karpenter-pod-gets-a-node", "ephemeral storage within a 100Gi root volume (89Gi allocatable)",
+         [_node_pool("g"), {**_node_class("g"), "spec": {"amiSelectorTerms": [{"alias": "al2023@latest"}],
+                                                        "blockDeviceMappings": [{"deviceName": "/dev/xvda",
+                                                                                 "rootVolume": True,
+                                                                                 "ebs": {"volumeSize": "100Gi"}}]}},
+          _isvc("g", {"cpu": "1", "ephemeral-storage": "80Gi"})], refused=False),
     Case("karpenter-pod-gets-a-node", "a GPU pod that fits a g6.xlarge",
          [_node_pool("g", _L4, taints=_GPU_TAINT), _node_class("g"),
           _isvc("g", {"nvidia.com/gpu": "1", "cpu": "2", "memory": "8Gi"}, _GPU_TOLERATION)], refused=False),

@@ -809,6 +809,21 @@ def _knative(predictor: dict | None = None, klass: str | None = None) -> dict:
 
 _GPU_QUERY = {"backend": "prometheus", "serverAddress": "http://prometheus:9090", "query": "sum(DCGM_FI_DEV_GPU_UTIL)"}
 
+
+#: config/configmap/inferenceservice.yaml v0.20.0 localModel.jobNamespace
+LOCAL_MODEL_JOB_NAMESPACE = "kserve-localmodel-jobs"
+
+
+@object_check("kserve-local-model-cache-service-account", kinds=("LocalModelCache",),
+              source="kserve/kserve v0.20.0 pkg/controller/v1alpha1/localmodelnode/controller.go: injectCredentials")
+def local_model_cache_service_account(obj: dict, objects: Objects) -> Iterator[str]:
+    """The download job reads credentials through `serviceAccountName` in the job namespace; a missing
+    account is logged and the job runs without credentials (CreateSecretVolumeAndEnv returns nil)."""
+    name = (obj.get("spec") or {}).get("serviceAccountName")
+    if name and objects.get("ServiceAccount", name, LOCAL_MODEL_JOB_NAMESPACE) is None:
+        yield f"serviceAccountName {name!r} is no ServiceAccount in {LOCAL_MODEL_JOB_NAMESPACE}, where KServe " \
+              "runs the download jobs: the model would be downloaded without credentials"
+
 CASES = [
     Case("kserve-inference-service-name", "a name starting with a digit", [isvc(name="1fraud-api")]),
     Case("kserve-inference-service-name", "a DNS label starting with a letter", [isvc()], refused=False),
@@ -938,4 +953,15 @@ CASES = [
          [_knative(_predictor(minReplicas=4, maxReplicas=2))]),
     Case("knative-autoscaling-annotations", "KPA on concurrency from zero",
          [_knative(_predictor(scaleMetric="concurrency", minReplicas=0))], refused=False),
+    Case("kserve-local-model-cache-service-account", "an account in the system's namespace only",
+         [{"apiVersion": "serving.kserve.io/v1alpha1", "kind": "LocalModelCache", "metadata": {"name": "m-1"},
+           "spec": {"sourceModelUri": "s3://b/m", "modelSize": "1Gi", "nodeGroups": ["g"],
+                    "serviceAccountName": "fraud-serve-sa"}},
+          {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "fraud-serve-sa", "namespace": "ml"}}]),
+    Case("kserve-local-model-cache-service-account", "an account in the job namespace",
+         [{"apiVersion": "serving.kserve.io/v1alpha1", "kind": "LocalModelCache", "metadata": {"name": "m-1"},
+           "spec": {"sourceModelUri": "s3://b/m", "modelSize": "1Gi", "nodeGroups": ["g"],
+                    "serviceAccountName": "m-cache"}},
+          {"apiVersion": "v1", "kind": "ServiceAccount",
+           "metadata": {"name": "m-cache", "namespace": LOCAL_MODEL_JOB_NAMESPACE}}], refused=False),
 ]

@@ -9,6 +9,7 @@ from . import CHECKS, Case, Check
 MODULES = (
     "kubernetes",
     "scheduling",
+    "kubernetes_pods",
     "karpenter",
     "karpenter_azure",
     "nvidia",
