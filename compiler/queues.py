@@ -29,13 +29,16 @@ if TYPE_CHECKING:
 GPU_RESOURCE = "nvidia.com/gpu"
 #: The resources every flavor covers, in the order Kueue requires each flavor to list them
 #: (pkg/webhooks/clusterqueue_webhook.go validateFlavorQuotas: "must match the name in coveredResources").
-COVERED_RESOURCES = ("cpu", "memory", GPU_RESOURCE)
+#: ephemeral-storage is covered too: a pod requesting a resource no flavor covers is never admitted
+#: (pkg/scheduler/flavorassigner: "resource ... unavailable in ClusterQueue"), and steps may request it.
+COVERED_RESOURCES = ("cpu", "memory", "ephemeral-storage", GPU_RESOURCE)
 
 
 class Quota(NamedTuple):
     gpus: int
     cpu_millis: int
     memory_bytes: int
+    ephemeral_bytes: int  # the root disks of the nodes the GPUs fill
     borrow: int | None
 
 
@@ -67,7 +70,10 @@ def quota(spec: "Spec", queue: str, pool: str) -> Quota | None:
         memory = math.ceil(instance.memory_mib * 2**20 * share)
     else:
         return None
-    return Quota(written.gpus, cpu, memory, written.borrow)
+    from .capacity import root_volume_gib
+
+    nodes = math.ceil(share)
+    return Quota(written.gpus, cpu, memory, root_volume_gib(node_pool) * nodes * 2**30, written.borrow)
 
 
 def queued_steps(spec: "Spec", pipeline: str) -> list[str]:

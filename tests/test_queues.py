@@ -32,13 +32,14 @@ def test_cluster_queues_quote_gpus_and_their_share_of_the_instance_and_borrow_in
     assert queue["spec"]["cohortName"] == "assist-prod-gpu-training"
     assert queue["spec"]["namespaceSelector"] == {"matchLabels": {"kubernetes.io/metadata.name": "assist-ml"}}
     group = queue["spec"]["resourceGroups"][0]
-    assert group["coveredResources"] == ["cpu", "memory", "nvidia.com/gpu"]
-    # 16 GPUs = two p5.48xlarge: 2 x 192 vCPUs, 2 x 2 TiB
+    assert group["coveredResources"] == ["cpu", "memory", "ephemeral-storage", "nvidia.com/gpu"]
+    # 16 GPUs = two p5.48xlarge: 2 x 192 vCPUs, 2 x 2 TiB, 2 x the pool's 200 GiB root disk
     assert group["flavors"][0]["resources"] == [
         {"name": "cpu", "nominalQuota": "384"}, {"name": "memory", "nominalQuota": "4Ti"},
+        {"name": "ephemeral-storage", "nominalQuota": "400Gi"},
         {"name": "nvidia.com/gpu", "nominalQuota": 16, "borrowingLimit": 16}]
     other = find(objects("prod"), "ClusterQueue", "assist-prod-search-research")
-    assert "borrowingLimit" not in other["spec"]["resourceGroups"][0]["flavors"][0]["resources"][2]
+    assert "borrowingLimit" not in other["spec"]["resourceGroups"][0]["flavors"][0]["resources"][3]
 
 
 def test_only_the_gpu_steps_of_a_queued_pipeline_wait_in_its_local_queue():

@@ -72,6 +72,7 @@ def _flavor_quotas(ctx: Context, queue: str, pool: str) -> dict:
     return {"name": flavor_name(ctx, pool), "resources": [
         {"name": "cpu", "nominalQuota": _quantity_of_millis(quota.cpu_millis)},
         {"name": "memory", "nominalQuota": Quantity.of_bytes(quota.memory_bytes).text},
+        {"name": "ephemeral-storage", "nominalQuota": Quantity.of_bytes(quota.ephemeral_bytes).text},
         gpus,
     ]}
 

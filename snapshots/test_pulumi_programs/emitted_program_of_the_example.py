@@ -1395,6 +1395,7 @@ declared['workflowtemplate/fraud-ml/fraud-embed-merchants'] = k8s.apiextensions.
                 'tolerations': [
                     {'key': 'nvidia.com/gpu', 'operator': 'Exists', 'effect': 'NoSchedule'},
                 ],
+                'volumes': [{'name': 'shm', 'emptyDir': {'medium': 'Memory', 'sizeLimit': '8Gi'}}],
                 'metadata': {
                     'annotations': {
                         'mlops.dev/spec-path': 'pipelines.embed-merchants.steps.finetune',
@@ -1411,7 +1412,10 @@ declared['workflowtemplate/fraud-ml/fraud-embed-merchants'] = k8s.apiextensions.
                         {'name': 'MLOPS_STEP', 'value': 'finetune'},
                         {'name': 'MLOPS_SYSTEM', 'value': 'fraud'},
                     ],
-                    'volumeMounts': [{'name': 'tmp', 'mountPath': '/tmp'}],
+                    'volumeMounts': [
+                        {'name': 'tmp', 'mountPath': '/tmp'},
+                        {'name': 'shm', 'mountPath': '/dev/shm'},
+                    ],
                     'resources': {
                         'limits': {'cpu': '8', 'memory': '32Gi', 'nvidia.com/mig-3g.40gb': 1},
                         'requests': {'cpu': '8', 'memory': '32Gi'},
@@ -1628,6 +1632,7 @@ declared['workflowtemplate/fraud-ml/fraud-train-fraud'] = k8s.apiextensions.Cust
                 'tolerations': [
                     {'key': 'nvidia.com/gpu', 'operator': 'Exists', 'effect': 'NoSchedule'},
                 ],
+                'volumes': [{'name': 'shm', 'emptyDir': {'medium': 'Memory', 'sizeLimit': '16Gi'}}],
                 'metadata': {
                     'annotations': {'mlops.dev/spec-path': 'pipelines.train-fraud.steps.train'},
                 },
@@ -1641,7 +1646,10 @@ declared['workflowtemplate/fraud-ml/fraud-train-fraud'] = k8s.apiextensions.Cust
                         {'name': 'MLOPS_STEP', 'value': 'train'},
                         {'name': 'MLOPS_SYSTEM', 'value': 'fraud'},
                     ],
-                    'volumeMounts': [{'name': 'tmp', 'mountPath': '/tmp'}],
+                    'volumeMounts': [
+                        {'name': 'tmp', 'mountPath': '/tmp'},
+                        {'name': 'shm', 'mountPath': '/dev/shm'},
+                    ],
                     'resources': {
                         'limits': {'cpu': '8', 'memory': '64Gi', 'nvidia.com/gpu': 1},
                         'requests': {'cpu': '8', 'memory': '64Gi'},
@@ -1811,7 +1819,10 @@ declared['inferenceservice/fraud-ml/fraud-fraud-api'] = k8s.apiextensions.Custom
                     'serviceAccountName': 'fraud-serving',
                     'automountServiceAccountToken': False,
                     'priorityClassName': 'fraud-prod-serving-priority',
-                    'volumes': [{'name': 'tmp', 'emptyDir': {'sizeLimit': '1Gi'}}],
+                    'volumes': [
+                        {'name': 'tmp', 'emptyDir': {'sizeLimit': '1Gi'}},
+                        {'name': 'shm', 'emptyDir': {'medium': 'Memory', 'sizeLimit': '1Gi'}},
+                    ],
                     'tolerations': [
                         {'key': 'nvidia.com/gpu', 'operator': 'Exists', 'effect': 'NoSchedule'},
                     ],
@@ -1859,7 +1870,10 @@ declared['inferenceservice/fraud-ml/fraud-fraud-api'] = k8s.apiextensions.Custom
                         'image': 'ghcr.io/acme/fraud-serve:1.4.2',
                         'imagePullPolicy': 'Always',
                         'ports': [{'name': 'http1', 'containerPort': 8080, 'protocol': 'TCP'}],
-                        'volumeMounts': [{'name': 'tmp', 'mountPath': '/tmp'}],
+                        'volumeMounts': [
+                            {'name': 'tmp', 'mountPath': '/tmp'},
+                            {'name': 'shm', 'mountPath': '/dev/shm'},
+                        ],
                         'modelFormat': {'name': 'xgboost'},
                         'resources': {
                             'limits': {'cpu': '2', 'memory': '4Gi', 'nvidia.com/gpu': 1},
@@ -1905,7 +1919,10 @@ declared['inferenceservice/fraud-ml/fraud-fraud-api'] = k8s.apiextensions.Custom
             'minReplicas': 3,
             'maxReplicas': 20,
             'priorityClassName': 'fraud-prod-serving-priority',
-            'volumes': [{'name': 'tmp', 'emptyDir': {'sizeLimit': '1Gi'}}],
+            'volumes': [
+                {'name': 'tmp', 'emptyDir': {'sizeLimit': '1Gi'}},
+                {'name': 'shm', 'emptyDir': {'medium': 'Memory', 'sizeLimit': '1Gi'}},
+            ],
             'tolerations': [
                 {'key': 'nvidia.com/gpu', 'operator': 'Exists', 'effect': 'NoSchedule'},
             ],
@@ -1952,7 +1969,10 @@ declared['inferenceservice/fraud-ml/fraud-fraud-api'] = k8s.apiextensions.Custom
                 'image': 'ghcr.io/acme/fraud-serve:1.4.2',
                 'imagePullPolicy': 'Always',
                 'ports': [{'name': 'http1', 'containerPort': 8080, 'protocol': 'TCP'}],
-                'volumeMounts': [{'name': 'tmp', 'mountPath': '/tmp'}],
+                'volumeMounts': [
+                    {'name': 'tmp', 'mountPath': '/tmp'},
+                    {'name': 'shm', 'mountPath': '/dev/shm'},
+                ],
                 'modelFormat': {'name': 'xgboost'},
                 'resources': {
                     'limits': {'cpu': '2', 'memory': '4Gi', 'nvidia.com/gpu': 1},
@@ -2158,7 +2178,10 @@ declared['inferenceservice/fraud-ml/fraud-merchant-embed'] = k8s.apiextensions.C
             'minReplicas': 2,
             'maxReplicas': 8,
             'priorityClassName': 'fraud-prod-serving-priority',
-            'volumes': [{'name': 'tmp', 'emptyDir': {'sizeLimit': '1Gi'}}],
+            'volumes': [
+                {'name': 'tmp', 'emptyDir': {'sizeLimit': '1Gi'}},
+                {'name': 'shm', 'emptyDir': {'medium': 'Memory', 'sizeLimit': '2Gi'}},
+            ],
             'tolerations': [
                 {'key': 'nvidia.com/gpu', 'operator': 'Exists', 'effect': 'NoSchedule'},
             ],
@@ -2205,7 +2228,10 @@ declared['inferenceservice/fraud-ml/fraud-merchant-embed'] = k8s.apiextensions.C
                 'image': 'ghcr.io/acme/merchant-embed-serve:0.9.0',
                 'imagePullPolicy': 'Always',
                 'ports': [{'name': 'http1', 'containerPort': 8080, 'protocol': 'TCP'}],
-                'volumeMounts': [{'name': 'tmp', 'mountPath': '/tmp'}],
+                'volumeMounts': [
+                    {'name': 'tmp', 'mountPath': '/tmp'},
+                    {'name': 'shm', 'mountPath': '/dev/shm'},
+                ],
                 'modelFormat': {'name': 'pytorch'},
                 'resources': {
                     'limits': {'cpu': '2', 'memory': '8Gi', 'nvidia.com/mig-1g.10gb': 1},
