@@ -167,12 +167,20 @@ def test_shm_size_zero_disables_it():
 
 
 @pytest.mark.parametrize("model_format, ready, live", [
-    ("sklearn", "/v1/models/shop-api", "/"), ("triton", "/v2/health/ready", "/v2/health/live"),
-    ("mlflow", "/v2/health/ready", "/v2/health/live"), ("pytorch", "/ping", "/ping")])
+    ("sklearn", "/v2/health/ready", "/v2/health/live"), ("triton", "/v2/health/ready", "/v2/health/live"),
+    ("mlflow", "/v2/health/ready", "/v2/health/live")])
 def test_probes_ask_the_runtimes_health_endpoint(model_format, ready, live):
+    # KServe's Python servers answer the Open Inference Protocol's health paths in either protocol
+    # (compiler/kserve_runtimes.py SERVING_RUNTIMES), as Triton and MLServer do.
     model = predictor(compile_objects(spec("", ENDPOINT % "", model_format)))["model"]
     assert model["readinessProbe"]["httpGet"]["path"] == model["startupProbe"]["httpGet"]["path"] == ready
     assert model["livenessProbe"]["httpGet"]["path"] == live
+
+
+def test_torchserve_keeps_a_tcp_check():
+    # KServe's TorchServe runtime fronts TorchServe with its wrapper; no health path is sourced for it.
+    model = predictor(compile_objects(spec("", ENDPOINT % "", "pytorch")))["model"]
+    assert model["readinessProbe"]["tcpSocket"] == {"port": 8080}
 
 
 def test_custom_images_and_health_false_keep_a_tcp_check():
