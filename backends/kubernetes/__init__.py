@@ -20,6 +20,7 @@ from .namespace import lower_namespace
 from .node_pools import lower_node_pools
 from .order import canonical_object
 from .pipelines import lower_pipeline
+from .pipeline_alerts import pipeline_rule
 from .serving import lower_endpoint, lower_rollbacks, model_cache_node_groups
 
 if TYPE_CHECKING:
@@ -57,6 +58,10 @@ def lower_context(ctx: Context) -> dict[str, list[dict]]:
         files[f"{MANIFESTS}/serving/{name}.yaml"] = lower_endpoint(ctx, name)
     for name in sorted(spec.monitoring):
         files[f"{MANIFESTS}/monitoring/{name}.yaml"] = lower_monitor(ctx, name)
+    for name in sorted(spec.pipelines):
+        gpu_alerts = pipeline_rule(ctx, name)   # OOM kills, GPU memory and XID errors of its GPU steps
+        if gpu_alerts is not None:
+            files[f"{MANIFESTS}/monitoring/pipelines/{name}.yaml"] = [gpu_alerts]
     alerting = alertmanager_config(ctx)
     if alerting:
         files[f"{MANIFESTS}/alerting.yaml"] = alerting

@@ -10,9 +10,11 @@
   freshness (`time()` against the newest row's timestamp), the estimated performance drop; the
   monitor jobs' own silence (`mlops_monitor_last_success_timestamp_seconds` of the drift and the
   estimation job older than the longest gap of their schedule plus their deadline, or never pushed).
-- GPU endpoints: GPU memory near full (DCGM FB_USED / (FB_USED + FB_FREE)) and XID errors counted
-  over a window (`DCGM_FI_DEV_XID_ERRORS` is a gauge holding the last XID, so its value alone
-  would fire forever after one error), on the GPUs of every predictor pod.
+- The model server container OOM-killed or restarting (kube-state-metrics), and on GPU endpoints GPU
+  memory near full (the window's maximum of DCGM FB_USED / (FB_USED + FB_FREE)) and XID errors
+  counted over a window (`DCGM_FI_DEV_XID_ERRORS` is a gauge holding the last XID, so its value
+  alone would fire forever after one error), told apart as program, hardware or other faults, on
+  every predictor pod (backends/kubernetes/workload_alerts.py, shared with the pipelines' GPU steps).
 
 Every alert is labelled `mlops_system`, `mlops_endpoint`, `namespace` (the Prometheus Operator
 routes an AlertmanagerConfig only alerts of its own namespace), `receiver` (which the generated
@@ -32,13 +34,12 @@ from .context import Context
 from compiler.spec.schedule import max_gap_seconds
 from .labels import DOMAIN, ENDPOINT_LABEL, metadata, obj
 from .scraping import podmonitor_name
-from .serving import lower_endpoint, service_name
+from .serving import CONTAINER_NAME, lower_endpoint, service_name
 from .units import number, prometheus_duration, seconds
+from .workload_alerts import Workload, container_rules, gpu_rules
 
 COMPONENT = "monitoring"
 MONITORING_API = "monitoring.coreos.com/v1"
-GPU_MEMORY_FULL = 0.9
-XID_WINDOW = "10m"
 #: The monitor CronWorkflow's activeDeadlineSeconds (monitoring.py): how long one run of its jobs may take.
 MONITOR_DEADLINE_SECONDS = 3600
 #: The monitor CronWorkflow's schedule without a drift check (monitoring.py GATE_SCHEDULE): hourly.
@@ -189,27 +190,30 @@ def _job_silence_rules(ctx: Context, endpoint: str, monitor: Monitor) -> list[di
     return rules
 
 
+def _workload(ctx: Context, endpoint: str, select: _Selectors) -> Workload:
+    return Workload(ctx.namespace, select.pods, CONTAINER_NAME, endpoint, restarts=True)
+
+
+def _factory(ctx: Context, endpoint: str, monitor: Monitor, path: str):
+    def make(alert: str, expr: str, summary: str, severity: str, duration: str | None,
+             labels: dict[str, str] | None = None) -> dict:
+        rule = _rule(ctx, endpoint, monitor, alert, expr, summary, severity=severity, duration=duration,
+                     spec_path=path)
+        rule["labels"] = dict(sorted({**rule["labels"], **(labels or {})}.items()))
+        return rule
+    return make
+
+
+def _container_rules(ctx: Context, endpoint: str, monitor: Monitor, select: _Selectors) -> list[dict]:
+    """The model server container OOM-killed or restarting (kube-state-metrics), for every monitored endpoint."""
+    return container_rules(_factory(ctx, endpoint, monitor, f"serving.{endpoint}"), _workload(ctx, endpoint, select))
+
+
 def _gpu_rules(ctx: Context, endpoint: str, monitor: Monitor, select: _Selectors) -> list[dict]:
     if not monitor.alerts.gpu or not ctx.spec.serving[endpoint].resources.uses_gpu:
         return []
-    service = service_name(ctx, endpoint)
-    path = f"monitoring.{endpoint}.alerts.gpu"
-
-    def dcgm(metric: str, wrap: str = "{}") -> str:
-        return m.dcgm_series(metric, ctx.namespace, service, select.pods, wrap)
-
-    used, free = dcgm(m.DCGM_FB_USED), dcgm(m.DCGM_FB_FREE)
-    changes = dcgm(m.DCGM_XID, f"changes({{}}[{XID_WINDOW}])")
-    return [
-        _rule(ctx, endpoint, monitor, "GpuMemoryNearFull",
-              f"max by (pod) ({used} / ({used} + {free})) > {number(GPU_MEMORY_FULL)}",
-              f"{endpoint}: GPU memory above {round(GPU_MEMORY_FULL * 100)}% (the next allocation may OOM)",
-              spec_path=path),
-        _rule(ctx, endpoint, monitor, "GpuXidErrors",
-              f"max by (pod) ({changes}) > 0 and on(pod) max by (pod) ({dcgm(m.DCGM_XID)}) > 0",
-              f"{endpoint}: a GPU reported a new XID error in the last {XID_WINDOW}", severity="critical",
-              duration=None, spec_path=path),
-    ]
+    return gpu_rules(_factory(ctx, endpoint, monitor, f"monitoring.{endpoint}.alerts.gpu"),
+                     _workload(ctx, endpoint, select))
 
 
 def unmeasured_slos(ctx: Context, endpoint: str, monitor: Monitor) -> dict[str, str]:
@@ -234,6 +238,7 @@ def prometheus_rule(ctx: Context, endpoint: str, monitor: Monitor) -> dict:
     for kind, rules in (("slo", _slo_rules(ctx, endpoint, monitor, contract, select)),
                         ("business", _business_rules(ctx, endpoint, monitor)),
                         ("model", _model_quality_rules(ctx, endpoint, monitor)),
+                        ("containers", _container_rules(ctx, endpoint, monitor, select)),
                         ("gpu", _gpu_rules(ctx, endpoint, monitor, select))):
         if rules:
             groups.append({"name": f"{name}.{kind}", "rules": rules})

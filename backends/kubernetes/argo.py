@@ -6,7 +6,7 @@ from compiler.spec.resources import Resources
 from .context import Context
 from .labels import metadata, obj, selector_labels
 from .pods import (container_resources, container_security_context, env_list, image_pull_policy, node_selector,
-                   pod_security_context, tmp_mount, tmp_volume, tolerations)
+                   pod_security_context, termination_message, tmp_mount, tmp_volume, tolerations)
 
 API_VERSION = "argoproj.io/v1alpha1"
 CONCURRENCY = {"allow": "Allow", "forbid": "Forbid", "replace": "Replace"}
@@ -56,6 +56,7 @@ def container(ctx: Context, *, image: str, command: list[str], args: list[str] |
     result["resources"] = container_resources(ctx, resources)
     result["securityContext"] = container_security_context()
     result["volumeMounts"] = [tmp_mount(), *(mounts or [])]
+    result.update(termination_message(resources))
     return result
 
 

@@ -41,7 +41,7 @@ from .context import Context, ModelRef
 from .labels import DOMAIN, ENDPOINT_LABEL, metadata, model_annotations, obj, selector_labels
 from .metrics import DCGM_GPU_UTIL, dcgm_series
 from .pods import (container_resources, container_security_context, env_list, image_pull_policy, node_selector,
-                   pod_security_context, tmp_mount, tmp_volume, tolerations)
+                   pod_security_context, termination_message, tmp_mount, tmp_volume, tolerations)
 from .units import go_duration, probe_failure_threshold
 
 COMPONENT = "serving"
@@ -141,6 +141,7 @@ def _server_container(ctx: Context, endpoint: Endpoint) -> dict:
         "readinessProbe": _probe(endpoint.port, 10, 3),
         "livenessProbe": _probe(endpoint.port, 20, 3),
         "volumeMounts": [tmp_mount()],
+        **termination_message(endpoint.resources),
     }
 
 
