@@ -42,6 +42,7 @@ from .labels import DOMAIN, ENDPOINT_LABEL, metadata, model_annotations, obj, se
 from .metrics import DCGM_GPU_UTIL, dcgm_series
 from .pods import (container_resources, container_security_context, env_list, image_pull_policy, node_selector,
                    pod_security_context, termination_message, tmp_mount, tmp_volume, tolerations)
+from .served_with import SERVED_WITH, apply_to_container, served_with
 from .units import go_duration, probe_failure_threshold
 
 COMPONENT = "serving"
@@ -277,6 +278,11 @@ def predictor(ctx: Context, name: str, endpoint: Endpoint, model: ModelRef, *, w
         **_implementation(ctx, endpoint, model),
         "volumes": [tmp_volume()],
     }
+    if "model" in result:   # the version's recorded image and its preprocessing package (served_with.py)
+        result["model"] = apply_to_container(ctx, name, model, result["model"])
+    else:
+        result["containers"] = [apply_to_container(ctx, name, model, result["containers"][0]),
+                                *result["containers"][1:]]
     if with_scaling:
         result["minReplicas"] = endpoint.replicas.min
         result["maxReplicas"] = endpoint.replicas.max
@@ -341,6 +347,8 @@ def inference_service(ctx: Context, name: str, endpoint: Endpoint, model: ModelR
             extra[f"{DOMAIN}/canary"] = "skipped: no earlier model version is known to split traffic with"
     if rollback:
         extra[f"{DOMAIN}/rollback"] = "true"
+    if main_model.previous:
+        extra[SERVED_WITH] = served_with(main_model, name)
     if endpoint.model_cache:
         # The cache of the version this manifest serves; during a Standard canary that is the canary's
         # version, pre-loaded on the nodes before it becomes the stable one.

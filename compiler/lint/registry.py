@@ -38,6 +38,8 @@ RULES: tuple[Rule, ...] = (
     repro.model_version_unpinned,
     repro.lineage_incomplete,
     repro.no_rollback_version,
+    repro.rollback_version_unservable,
+    repro.lineage_declared_only,
     mon.technical_metrics_only,
     mon.retrain_on_drift_only,
     mon.ground_truth_delay_unhandled,
