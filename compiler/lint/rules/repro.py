@@ -240,8 +240,14 @@ def lineage_declared_only(ctx: Context, options: RuleOptions) -> Iterator[Proble
     ```
 
     ## Use instead
-    Tag the version when training registers it (`mlops.data_version`, `mlops.preprocessing_version`,
-    `mlops.code_version`, on the model version or its run), run `mlops lock`, and drop the spec's `lineage:`.
+    Tag the version when training registers it (on the model version or its run), run `mlops lock`,
+    and drop the spec's `lineage:`:
+    ```yaml
+    # the registering step, e.g. MlflowClient().set_model_version_tag(name, version, key, value)
+    mlops.data_version: s3://acme-data/merchants/2026-10-15
+    mlops.preprocessing_version: 2.3.1
+    mlops.code_version: 3b7d9a1
+    ```
 
     ## Options
     Off: `lint.disable: [REPRO005]`. To require registry lineage: `lint.severity: {REPRO005: error}`.
