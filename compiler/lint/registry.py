@@ -10,6 +10,7 @@ from .rules import deps, gpu, hygiene, mon, repro, sched, serve, skew
 RULES: tuple[Rule, ...] = (
     skew.preprocessing_version_mismatch,
     skew.preprocessing_unpinned,
+    skew.preprocessing_package_not_shipped,
     skew.pandas_in_serving,
     skew.feature_join_not_point_in_time,
     skew.serving_features_differ,
