@@ -90,3 +90,78 @@ def test_xid_alerts_tell_program_faults_from_hardware_faults(files):
     assert all(f"== {code}" in rules["GpuXidHardwareError"]["expr"] for code in (48, 63, 64, 74, 79, 92, 94, 95))
     assert "== 79" not in rules["GpuXidProgramError"]["expr"]
     assert "hardware" in rules["GpuXidHardwareError"]["annotations"]["summary"]
+
+
+# --- 2. Preprocessing in the notebook differs from the service --------------------------------------
+
+def _env(container: dict) -> dict[str, str]:
+    return {e["name"]: e["value"] for e in container.get("env", [])}
+
+
+def test_the_model_server_is_told_the_pinned_preprocessing_package(files):
+    isvc = next(o for o in _objects(files, "InferenceService") if o["metadata"]["name"] == "fraud-fraud-api")
+    canary = isvc["spec"]["canary"][0]["predictor"]["model"]     # the current version, beside the stable one
+    assert _env(canary)["MLOPS_PREPROCESSING_PACKAGE"] == "acme-fraud-features==2.3.1"
+    assert _env(canary)["MLOPS_PREPROCESSING_ENTRYPOINT"] == "acme_fraud_features:transform"
+    featurize = next(t for o in _objects(files, "WorkflowTemplate") if o["metadata"]["name"] == "fraud-train-fraud"
+                     for t in o["spec"]["templates"] if t["name"] == "featurize")["container"]
+    assert _env(featurize)["MLOPS_PREPROCESSING_PACKAGE"] == _env(canary)["MLOPS_PREPROCESSING_PACKAGE"]
+
+
+# --- 4. Rollback needs old versions deployable ------------------------------------------------------
+
+def test_rollback_manifests_serve_a_version_with_what_it_was_served_with(files):
+    lock = read_lock(PRODUCTION).entry("fraud-xgb")
+    for recorded in lock.previous:
+        (isvc,) = [o for o in files[f"rollback/fraud-api/v{recorded.version}.yaml"] if o["kind"] == "InferenceService"]
+        model = isvc["spec"]["predictor"]["model"]
+        assert model["image"] == recorded.image_for("fraud-api")
+        assert model["image"] != "ghcr.io/acme/fraud-serve:1.4.2"       # not today's image
+        assert _env(model)["MLOPS_PREPROCESSING_PACKAGE"] == \
+            f"acme-fraud-features=={recorded.lineage_value('preprocessing_version')}"
+        annotations = isvc["metadata"]["annotations"]
+        assert annotations["mlops.dev/lineage-preprocessing-version"] == recorded.lineage_value("preprocessing_version")
+        assert annotations["mlops.dev/served-with"] == f"the image recorded in the lock for version {recorded.version}"
+
+
+def test_the_stable_predictor_of_a_canary_keeps_its_own_image(files):
+    isvc = next(o for o in _objects(files, "InferenceService") if o["metadata"]["name"] == "fraud-fraud-api")
+    stable, canary = isvc["spec"]["predictor"]["model"], isvc["spec"]["canary"][0]["predictor"]["model"]
+    assert stable["image"] == "ghcr.io/acme/fraud-serve:1.4.1" and canary["image"] == "ghcr.io/acme/fraud-serve:1.4.2"
+    assert _env(stable)["MLOPS_PREPROCESSING_PACKAGE"] == "acme-fraud-features==2.3.0"
+
+
+def test_a_version_without_a_record_says_so_on_its_rollback_manifest():
+    checked = check_file(str(PRODUCTION), "prod")
+    lock = read_lock(PRODUCTION)
+    entry = lock.models["fraud-xgb"]
+    lock.models["fraud-xgb"] = entry._replace(previous=tuple(v._replace(images=(), lineage=()) for v in entry.previous))
+    (isvc,) = [o for o in lower_files(checked, lock)["rollback/fraud-api/v1.yaml"] if o["kind"] == "InferenceService"]
+    assert isvc["spec"]["predictor"]["model"]["image"] == "ghcr.io/acme/fraud-serve:1.4.2"
+    assert "lock records no image for version 1" in isvc["metadata"]["annotations"]["mlops.dev/served-with"]
+
+
+# --- 3. Feature values at training time differ from serving time -----------------------------------
+
+def test_training_and_serving_read_one_feature_service_with_the_same_views_and_ttls(files):
+    import json
+
+    (config,) = [o for o in _objects(files, "ConfigMap") if o["metadata"]["name"] == "fraud-features"]
+    document = json.loads(config["data"]["features.json"])
+    assert document["views"]["transactions-7d"] == {"entities": ["card_id"], "timestamp_field": "event_ts",
+                                                    "ttl_seconds": 7 * 86400}
+    assert document["services"]["fraud-xgb"] == {
+        "views": ["transactions-7d"], "trained_by": [{"step": "train-fraud.featurize", "point_in_time": True}]}
+    template = next(o for o in _objects(files, "WorkflowTemplate") if o["metadata"]["name"] == "fraud-train-fraud")
+    featurize = next(t for t in template["spec"]["templates"] if t["name"] == "featurize")["container"]
+    isvc = next(o for o in _objects(files, "InferenceService") if o["metadata"]["name"] == "fraud-fraud-api")
+    server = isvc["spec"]["canary"][0]["predictor"]["model"]
+    assert _env(featurize)["MLOPS_FEATURE_SERVICE"] == _env(server)["MLOPS_FEATURE_SERVICE"] == "fraud-xgb"
+    assert _env(featurize)["MLOPS_FEATURES_RETRIEVAL"] == "point-in-time"   # a property of the generated job
+    assert _env(server)["MLOPS_FEATURES_RETRIEVAL"] == "online"
+    for container, volumes in ((featurize, template["spec"]["volumes"]),
+                               (server, isvc["spec"]["canary"][0]["predictor"]["volumes"])):
+        mount = next(m for m in container["volumeMounts"] if m["name"] == "mlops-features")
+        assert mount == {"name": "mlops-features", "mountPath": "/etc/mlops/features", "readOnly": True}
+        assert {"name": "mlops-features", "configMap": {"name": "fraud-features"}} in volumes
+        assert _env(container)["MLOPS_FEATURES_CONFIG"] == "/etc/mlops/features/features.json"

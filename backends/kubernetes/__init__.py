@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from .alertmanager import alertmanager_config
 from .context import Context
 from .monitoring import lower_monitor
+from .feature_store import lower_feature_store
 from .namespace import lower_namespace
 from .node_pools import lower_node_pools
 from .order import canonical_object
@@ -48,7 +49,7 @@ def lower_context(ctx: Context) -> dict[str, list[dict]]:
     """Output path -> objects, manifests first in apply order (namespace, node pools, pipelines, serving,
     monitoring, alert delivery; each group by name), then the rollback files."""
     spec = ctx.spec
-    files: dict[str, list[dict]] = {f"{MANIFESTS}/namespace.yaml": lower_namespace(ctx)}
+    files: dict[str, list[dict]] = {f"{MANIFESTS}/namespace.yaml": lower_namespace(ctx) + lower_feature_store(ctx)}
     pools = lower_node_pools(ctx) + model_cache_node_groups(ctx)
     if pools:
         files[f"{MANIFESTS}/node-pools.yaml"] = pools

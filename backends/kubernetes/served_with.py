@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+from . import feature_store
 from .context import Context, ModelRef
 from .labels import DOMAIN
 from .pods import env_list, image_pull_policy
@@ -45,6 +46,10 @@ def served_with(model: ModelRef, endpoint: str) -> str:
     return f"today's runtime image: the lock records no image for version {model.label} (lint REPRO004)"
 
 
+def reads_features(ctx: Context, model: ModelRef) -> bool:
+    return bool(ctx.spec.models[model.model_key].features) and feature_store.enabled(ctx)
+
+
 def apply_to_container(ctx: Context, endpoint: str, model: ModelRef, container: dict) -> dict:
     """`container` (the model server's) with the recorded image and the preprocessing environment."""
     result = dict(container)
@@ -53,6 +58,9 @@ def apply_to_container(ctx: Context, endpoint: str, model: ModelRef, container: 
         result["image"] = image
         result["imagePullPolicy"] = image_pull_policy(image)
     env = preprocessing_env(ctx, model)
+    if reads_features(ctx, model):
+        env.update(feature_store.endpoint_env(ctx, model.model_key))
+        result["volumeMounts"] = [*result.get("volumeMounts", []), feature_store.mount()]
     if env:
         names = {item["name"] for item in result.get("env", [])}
         result["env"] = [*result.get("env", []), *(e for e in env_list(env) if e["name"] not in names)]

@@ -42,7 +42,8 @@ from .labels import DOMAIN, ENDPOINT_LABEL, metadata, model_annotations, obj, se
 from .metrics import DCGM_GPU_UTIL, dcgm_series
 from .pods import (container_resources, container_security_context, env_list, image_pull_policy, node_selector,
                    pod_security_context, termination_message, tmp_mount, tmp_volume, tolerations)
-from .served_with import SERVED_WITH, apply_to_container, served_with
+from . import feature_store
+from .served_with import SERVED_WITH, apply_to_container, reads_features, served_with
 from .units import go_duration, probe_failure_threshold
 
 COMPONENT = "serving"
@@ -278,6 +279,8 @@ def predictor(ctx: Context, name: str, endpoint: Endpoint, model: ModelRef, *, w
         **_implementation(ctx, endpoint, model),
         "volumes": [tmp_volume()],
     }
+    if reads_features(ctx, model):   # the same views/TTLs and feature service as training (feature_store.py)
+        result["volumes"] = [*result["volumes"], feature_store.volume(ctx)]
     if "model" in result:   # the version's recorded image and its preprocessing package (served_with.py)
         result["model"] = apply_to_container(ctx, name, model, result["model"])
     else:
