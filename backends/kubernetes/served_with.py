@@ -43,6 +43,8 @@ def served_with(model: ModelRef, endpoint: str) -> str:
         return "current runtime image"
     if model.served_image(endpoint):
         return f"the image recorded in the lock for version {model.label}"
+    if not model.locked:
+        return f"today's runtime image: no lock pins version {model.label} (run `mlops lock`)"
     return f"today's runtime image: the lock records no image for version {model.label} (lint REPRO004)"
 
 
