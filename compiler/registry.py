@@ -448,7 +448,8 @@ def _previous(client, requirement: ModelRequirement, number: int, keep: int,
             images, lineage = recorded.images, recorded.lineage
         else:
             tagged, _ = _lineage(client, version, requirement._replace(lineage={k: None for k in LINEAGE_KEYS}))
-            images, lineage = (), tuple((k, tagged[k]) for k in LINEAGE_KEYS)
+            images = ()
+            lineage = tuple((k, tagged[k]) for k in LINEAGE_KEYS) if any(tagged.values()) else ()   # as read back
         previous.append(LockedVersion(version=int(version.version),
                                       artifact_uri=_download_uri(client, requirement, int(version.version)),
                                       run_id=version.run_id or None, status=version.status, images=images,

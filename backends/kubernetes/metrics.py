@@ -119,8 +119,9 @@ def pod_series(metric: str, namespace: str, pods: str, wrap: str = "{}", contain
 
     Scraped with honorLabels the exporter's `namespace`/`pod`/`container` stay; without, Prometheus puts
     its own target labels there and renames the exporter's to `exported_*`. Both are matched and the
-    result is normalised to `pod` and `namespace` (and `container` when one is matched). `extra`: more
-    matchers (`reason="OOMKilled"`), the same in both forms.
+    result is normalised to `pod` and `namespace`; `container` is matched as `container` or
+    `exported_container` (aggregate by `pod`). `extra`: more matchers (`reason="OOMKilled"`), the same
+    in both forms.
     """
     more = f", {extra}" if extra else ""
     own_container = f', container="{container}"' if container else ""
