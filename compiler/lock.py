@@ -29,12 +29,26 @@ LINEAGE_KEYS = ("data_version", "preprocessing_version", "code_version")
 
 
 class LockedVersion(NamedTuple):
-    """One registry version: what serving downloads and where it came from."""
+    """One registry version: what serving downloads and where it came from.
+
+    `images` and `lineage` record what the version was served with, so that a rollback serves it the
+    same way: endpoint -> the serving image (the runtime's image when the lock was made while the version
+    was the current one), and its lineage (LINEAGE_KEYS, incl. the preprocessing version). Empty: not
+    recorded (a lock_version 1 file, or a version that was never current under `mlops lock`).
+    """
 
     version: int
     artifact_uri: str
     run_id: str | None = None
     status: str = "READY"
+    images: tuple[tuple[str, str], ...] = ()
+    lineage: tuple[tuple[str, str | None], ...] = ()
+
+    def image_for(self, endpoint: str) -> str | None:
+        return dict(self.images).get(endpoint)
+
+    def lineage_value(self, key: str) -> str | None:
+        return dict(self.lineage).get(key)
 
 
 class LockedModel(NamedTuple):
@@ -84,7 +98,10 @@ def model_spec_hash(registry_name: str, alias: str | None, version: int | None, 
 
 # --- what the spec asks of the lock ------------------------------------------------------------
 
-LOCK_FORMAT_VERSION = 1
+#: 2 records, per version, the images and lineage it was served with (LockedVersion); 1 is still read,
+#: its versions without that record (lint REPRO004 says which kept versions cannot be served the same way).
+LOCK_FORMAT_VERSION = 2
+READABLE_LOCK_VERSIONS = (1, 2)
 LINEAGE_SOURCES = ("version-tag", "run-tag", "spec", "missing")
 LINEAGE_TAG_PREFIX = "mlops."               # registry tags: mlops.data_version, mlops.preprocessing_version, ...
 
@@ -325,6 +342,8 @@ def describe_changes(old: LockedModel | None, new: LockedModel | None) -> list[s
         if (old.lineage.get(key), old.lineage_source.get(key)) != (new.lineage.get(key), new.lineage_source.get(key)):
             changes.append(f"lineage.{key} is now {new.lineage.get(key)!r} from {new.lineage_source.get(key)} "
                            f"(the lock has {old.lineage.get(key)!r} from {old.lineage_source.get(key)})")
+    if old.resolved.images != new.resolved.images:
+        changes.append(f"it is now served with {_images(new.resolved)} (the lock has {_images(old.resolved)})")
     if old.previous != new.previous:
         changes.append(f"the previous versions are now {_versions(new.previous)} (the lock has {_versions(old.previous)})")
     if not changes and old != new:
@@ -334,6 +353,29 @@ def describe_changes(old: LockedModel | None, new: LockedModel | None) -> list[s
 
 def _versions(versions: tuple[LockedVersion, ...]) -> str:
     return "[" + ", ".join(str(v.version) for v in versions) + "]"
+
+
+def _images(version: LockedVersion) -> str:
+    return ", ".join(f"{endpoint}: {image}" for endpoint, image in version.images) or "no recorded image"
+
+
+def served_images(checked: "CheckedSpec", model_key: str) -> tuple[tuple[str, str], ...]:
+    """Endpoint -> the image its runtime serves `model_key` with in `checked` (what the lock records)."""
+    spec = checked.spec
+    return tuple(sorted((name, spec.runtimes[endpoint.runtime].image) for name, endpoint in spec.serving.items()
+                        if endpoint.model == model_key and endpoint.runtime in spec.runtimes))
+
+
+def carried_forward(old: "LockedModel | None", number: int) -> LockedVersion | None:
+    """What an earlier lock recorded for version `number` of the model: as its current or as a previous version."""
+    if old is None:
+        return None
+    for version in (old.resolved, *old.previous):
+        if version.version == number and (version.images or version.lineage):
+            return version
+    if old.resolved.version == number:   # a lock_version 1 entry: its lineage is at the top level
+        return old.resolved._replace(lineage=tuple((k, old.lineage.get(k)) for k in LINEAGE_KEYS))
+    return None
 
 
 # --- the file ------------------------------------------------------------------------------------
@@ -354,10 +396,12 @@ def _entry_to_data(entry: LockedModel) -> dict:
     requested = {"alias": entry.alias} if entry.alias is not None else {"version": entry.requested_version}
     return {
         "artifact_uri": entry.resolved.artifact_uri,
+        "images": dict(entry.resolved.images),
         "lineage": {k: entry.lineage.get(k) for k in LINEAGE_KEYS},
         "lineage_source": {k: entry.lineage_source.get(k, "missing") for k in LINEAGE_KEYS},
-        "previous": [{"artifact_uri": v.artifact_uri, "run_id": v.run_id, "version": v.version}
-                     for v in entry.previous],
+        "previous": [{"artifact_uri": v.artifact_uri, "images": dict(v.images),
+                      "lineage": {k: v.lineage_value(k) for k in LINEAGE_KEYS}, "run_id": v.run_id,
+                      "version": v.version} for v in entry.previous],
         "registry_name": entry.registry_name,
         "requested": requested,
         "run_id": entry.resolved.run_id,
@@ -412,6 +456,8 @@ MAX_VERSION = 2**31 - 1  # MLflow's version column is an SQL INTEGER
 # pkg/controller/v1beta1/inferenceservice/utils/utils.go SupportedStorageURIPrefixList), plus file:
 # for the local demo registry, which `compile --frozen` refuses (check_frozen).
 ARTIFACT_SCHEMES = ("gs", "s3", "pvc", "https", "http", "hdfs", "webhdfs", "oci", "oci+native", "hf", "file")
+_ENDPOINT = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+_IMAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,511}")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _SECRET_PARAMETER = re.compile(r"(?i)(token|sig|signature|secret|passw|pwd|credential|auth|apikey|api_key|"
                                r"access_key|x-amz-|^sv$|^se$|^sp$|^key$)")
@@ -511,8 +557,9 @@ class _LockReader:
     def read(self, data: dict) -> Lock:
         self.mapping(data, (), required=("lock_version", "models"), optional=())
         version = data.get("lock_version")
-        if "lock_version" in data and version != LOCK_FORMAT_VERSION:
-            self.fail(("lock_version",), f"this mlops reads lock_version {LOCK_FORMAT_VERSION}, the file has "
+        if "lock_version" in data and (isinstance(version, bool) or version not in READABLE_LOCK_VERSIONS):
+            self.fail(("lock_version",), f"this mlops reads lock_version "
+                                         f"{' or '.join(str(v) for v in READABLE_LOCK_VERSIONS)}, the file has "
                                          f"{version!r} (written by another mlops version?)")
         models: dict[str, LockedModel] = {}
         raw_models = data.get("models")
@@ -561,19 +608,47 @@ class _LockReader:
             self.fail(where, problem)
         return uri
 
+    def images(self, value: Any, where: tuple) -> tuple[tuple[str, str], ...]:
+        """endpoint -> image, both checked: they reach the rollback manifests."""
+        if value is None:
+            return ()
+        if not isinstance(value, dict):
+            self.fail(where, "expected a mapping of endpoint names to images")
+            return ()
+        result = []
+        for endpoint, image in value.items():
+            if not isinstance(endpoint, str) or not _ENDPOINT.fullmatch(endpoint):
+                self.fail(where + (endpoint,), "expected an endpoint name (lowercase letters, digits, '-')", key=True)
+            elif not isinstance(image, str) or not _IMAGE.fullmatch(image):
+                self.fail(where + (endpoint,), "expected a container image reference (registry/name:tag or "
+                                               "@sha256:digest, no spaces or control characters)")
+            else:
+                result.append((endpoint, image))
+        return tuple(sorted(result))
+
+    def version_lineage(self, value: Any, where: tuple) -> tuple[tuple[str, str | None], ...]:
+        if value is None:
+            return ()
+        if not self.mapping(value, where, required=(), optional=LINEAGE_KEYS):
+            return ()
+        lineage = tuple((k, self.text(value.get(k), where + (k,), nullable=True)) for k in LINEAGE_KEYS)
+        return lineage if any(v is not None for _, v in lineage) else ()   # all null: nothing recorded
+
     def version(self, value: Any, where: tuple) -> LockedVersion | None:
         fields = ("artifact_uri", "run_id", "version")
-        if not self.mapping(value, where, required=fields, optional=()):
+        if not self.mapping(value, where, required=fields, optional=("images", "lineage")):
             return None
         return LockedVersion(version=self.number(value.get("version"), where + ("version",)),
                              artifact_uri=self.artifact(value.get("artifact_uri"), where + ("artifact_uri",)),
-                             run_id=self.text(value.get("run_id"), where + ("run_id",), nullable=True))
+                             run_id=self.text(value.get("run_id"), where + ("run_id",), nullable=True),
+                             images=self.images(value.get("images"), where + ("images",)),
+                             lineage=self.version_lineage(value.get("lineage"), where + ("lineage",)))
 
     def entry(self, key: str, value: Any, where: tuple) -> LockedModel | None:
         fields = ("artifact_uri", "lineage", "lineage_source", "previous", "registry_name", "requested", "run_id",
                   "spec_hash", "status", "version")
         before = len(self.problems)
-        if not self.mapping(value, where, required=fields, optional=()):
+        if not self.mapping(value, where, required=fields, optional=("images",)):
             return None
         requested = value.get("requested")
         alias = requested_version = None
@@ -606,7 +681,8 @@ class _LockReader:
         resolved = LockedVersion(version=self.number(value.get("version"), where + ("version",)),
                                  artifact_uri=self.artifact(value.get("artifact_uri"), where + ("artifact_uri",)),
                                  run_id=self.text(value.get("run_id"), where + ("run_id",), nullable=True),
-                                 status=self.text(value.get("status"), where + ("status",)) or "")
+                                 status=self.text(value.get("status"), where + ("status",)) or "",
+                                 images=self.images(value.get("images"), where + ("images",)))
         if resolved.status and resolved.status != "READY":  # `mlops lock` never pins a version still registering
             self.fail(where + ("status",), f"the version is {_shown(resolved.status)}, not READY: a model server "
                                            "cannot download a version whose registration has not finished")
@@ -614,6 +690,7 @@ class _LockReader:
         spec_hash = self.text(value.get("spec_hash"), where + ("spec_hash",))
         if len(self.problems) != before:
             return None
+        resolved = resolved._replace(lineage=tuple((k, lineage.get(k)) for k in LINEAGE_KEYS))
         return LockedModel(key=key, registry_name=registry_name or "", alias=alias,
                            requested_version=requested_version, resolved=resolved, lineage=lineage,
                            lineage_source=lineage_source, previous=tuple(previous), spec_hash=spec_hash or "")

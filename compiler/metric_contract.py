@@ -195,6 +195,25 @@ DCGM = Exporter(
             ("DCGM_FI_PROF_PCIE_RX_BYTES", "gauge", "PCIe receive rate (B/s)"),
         )))
 
+# kubernetes/kube-state-metrics docs/metrics/workload/pod-metrics.md (commit 96a6db8): the state of every
+# container the API server reports, labelled with the pod's own `namespace`, `pod` and `container`
+# (kube-prometheus-stack scrapes it with honorLabels; without, Prometheus renames them `exported_*`).
+# `terminated_reason` is the current state (a pod that does not restart: a training step),
+# `last_terminated_reason` the state before the last restart (a serving pod the kubelet restarted).
+_KSM = ("namespace", "pod", "container", "uid")
+KUBE_STATE_METRICS = Exporter(
+    "kube-state-metrics", "kube-state-metrics", "kubernetes/kube-state-metrics docs/metrics/workload/pod-metrics.md",
+    "the cluster's kube-state-metrics Deployment (kube-prometheus-stack installs it with its ServiceMonitor)",
+    "every endpoint and pipeline step (it reports every pod of the cluster)", "pod-name", (
+        Metric("kube_pod_container_status_restarts_total", "counter", _KSM, "restarts of the container"),
+        Metric("kube_pod_container_status_terminated_reason", "gauge", (*_KSM, "reason"),
+               "1 for the reason the container is terminated now (OOMKilled, Error, ...)"),
+        Metric("kube_pod_container_status_last_terminated_reason", "gauge", (*_KSM, "reason"),
+               "1 for the reason of the container's last termination, before its restart"),
+        Metric("kube_pod_container_status_last_terminated_exitcode", "gauge", _KSM,
+               "the exit code of the container's last termination"),
+    ))
+
 # prometheus/prometheus v3.13.1 scrape/scrape.go: `up` for every target, with the target labels the
 # Prometheus Operator's PodMonitor config sets (pkg/prometheus/promcfg.go generatePodMonitorConfig).
 UP = Exporter(
@@ -204,7 +223,9 @@ UP = Exporter(
                "1 when the last scrape of the pod succeeded"),
     ))
 
-LAYERS = (INTERCEPTOR, QUEUE_PROXY, DCGM, UP)
+LAYERS = (INTERCEPTOR, QUEUE_PROXY, DCGM, KUBE_STATE_METRICS, UP)
+#: What a pipeline step's alerts may read: its containers' state, and its GPUs when it has any.
+STEP_EXPORTERS = (KUBE_STATE_METRICS, DCGM)
 
 class Signal(NamedTuple):
     """Where one SLO is measured for an endpoint: an exporter and its histogram (latency) or counter (errors)."""
@@ -258,7 +279,7 @@ def for_endpoint(spec: "Spec", endpoint_name: str) -> EndpointMetrics:
         exporters.append(QUEUE_PROXY)
     if endpoint.resources.uses_gpu:
         exporters.append(DCGM)
-    exporters.append(UP)
+    exporters += [KUBE_STATE_METRICS, UP]
     # Latency and errors as clients see them when a proxy in front counts them; else what the server has.
     if interceptor:
         latency = Signal(INTERCEPTOR, INTERCEPTOR.metric("interceptor_request_duration_seconds"))

@@ -99,6 +99,8 @@ def derived_names(spec) -> list[tuple[str, str, tuple]]:
         add("WorkflowTemplate", key, "", ("pipelines", key))
         if pipeline.schedules:
             add("CronWorkflow", key, "", ("pipelines", key))
+        if any(step.resources.uses_gpu for step in pipeline.steps.values()):   # pipeline_alerts.py
+            add("PrometheusRule", key, "-gpu-alerts", ("pipelines", key))
     cache_groups: dict[str, tuple] = {}
     for key, endpoint in spec.serving.items():
         add("InferenceService", key, "", ("serving", key))

@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 from .diagnostics import Diagnostic, Position, SpecError, UsageError
 from .lock import (LINEAGE_KEYS, LINEAGE_TAG_PREFIX, Lock, LockedModel, LockedVersion, ModelRequirement,
-                   lock_requirements)
+                   carried_forward, lock_requirements, served_images)
 
 if TYPE_CHECKING:
     from .checked_spec import CheckedSpec
@@ -298,11 +298,13 @@ def resolve_lock(checked: "CheckedSpec", registry: Registry, lock_path: str) -> 
     """Ask the registry for every model of the spec. All problems are reported together (SpecError)."""
     requirements = lock_requirements(checked)
     client = _connect(registry, list(requirements))
+    earlier = _earlier_lock(lock_path)
     problems: list[Diagnostic] = []
     models = {}
     for key, requirement in requirements.items():
         try:
-            models[key] = _resolve_model(client, registry, requirement)
+            models[key] = _resolve_model(client, registry, requirement, earlier.entry(key) if earlier else None,
+                                         served_images(checked, key))
         except _ModelProblem as problem:
             problems.append(Diagnostic(problem.position, f"models.{key}: {problem.message}", ("models", key),
                                        hint=problem.hint))
@@ -316,13 +318,25 @@ def resolve_lock(checked: "CheckedSpec", registry: Registry, lock_path: str) -> 
     return Lock(lock_path, models)
 
 
+def _earlier_lock(lock_path: str) -> Lock | None:
+    """The lock being replaced, for what it recorded about the versions it served; None when unreadable."""
+    from .lock import parse_lock, read_lock_bytes
+
+    try:
+        raw = read_lock_bytes(lock_path)
+        return parse_lock(raw, lock_path) if raw is not None else None
+    except (SpecError, UsageError):  # a broken lock is replaced: nothing of it is carried forward
+        return None
+
+
 class _ModelProblem(Exception):
     def __init__(self, position: Position, message: str, hint: str | None = None):
         super().__init__(message)
         self.position, self.message, self.hint = position, message, hint
 
 
-def _resolve_model(client, registry: Registry, requirement: ModelRequirement) -> LockedModel:
+def _resolve_model(client, registry: Registry, requirement: ModelRequirement, earlier: LockedModel | None = None,
+                   images: tuple[tuple[str, str], ...] = ()) -> LockedModel:
     from mlflow.exceptions import MlflowException
 
     name = requirement.registry_name
@@ -353,13 +367,14 @@ def _resolve_model(client, registry: Registry, requirement: ModelRequirement) ->
         raise _ModelProblem(requirement.position, f"version {number} of registered model '{name}' is "
                             f"{version.status}, not READY{detail}",
                             "wait until its registration finishes, or choose a READY version")
-    resolved = LockedVersion(version=number, artifact_uri=_download_uri(client, requirement, number),
-                             run_id=version.run_id or None, status=version.status)
     lineage, sources = _lineage(client, version, requirement)
+    resolved = LockedVersion(version=number, artifact_uri=_download_uri(client, requirement, number),
+                             run_id=version.run_id or None, status=version.status, images=images,
+                             lineage=tuple((k, lineage[k]) for k in LINEAGE_KEYS))
     return LockedModel(key=requirement.key, registry_name=name, alias=requirement.alias,
                        requested_version=requirement.version, resolved=resolved, lineage=lineage,
                        lineage_source=sources,
-                       previous=_previous(client, requirement, number, requirement.keep_previous),
+                       previous=_previous(client, requirement, number, requirement.keep_previous, earlier),
                        spec_hash=requirement.spec_hash)
 
 
@@ -415,17 +430,30 @@ def _download_uri(client, requirement: ModelRequirement, number: int) -> str:
     return uri
 
 
-def _previous(client, requirement: ModelRequirement, number: int, keep: int) -> tuple[LockedVersion, ...]:
-    """Up to `keep` READY versions older than `number`, newest first: what a rollback can deploy."""
+def _previous(client, requirement: ModelRequirement, number: int, keep: int,
+              earlier: LockedModel | None = None) -> tuple[LockedVersion, ...]:
+    """Up to `keep` READY versions older than `number`, newest first: what a rollback can deploy.
+
+    Each carries what it was served with: the earlier lock's record of it (its images and lineage when
+    it was the current version), else the lineage its registry tags give and no image (lint REPRO004).
+    """
     previous: list[LockedVersion] = []
     if keep <= 0:
         return ()
     for version in _versions(client, requirement.registry_name):
         if int(version.version) >= number or version.status != "READY":
             continue
+        recorded = carried_forward(earlier, int(version.version))
+        if recorded is not None:
+            images, lineage = recorded.images, recorded.lineage
+        else:
+            tagged, _ = _lineage(client, version, requirement._replace(lineage={k: None for k in LINEAGE_KEYS}))
+            images = ()
+            lineage = tuple((k, tagged[k]) for k in LINEAGE_KEYS) if any(tagged.values()) else ()   # as read back
         previous.append(LockedVersion(version=int(version.version),
                                       artifact_uri=_download_uri(client, requirement, int(version.version)),
-                                      run_id=version.run_id or None, status=version.status))
+                                      run_id=version.run_id or None, status=version.status, images=images,
+                                      lineage=lineage))
         if len(previous) == keep:
             break
     return tuple(previous)

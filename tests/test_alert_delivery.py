@@ -42,10 +42,12 @@ def test_every_alert_of_the_example_pages_the_receiver_its_spec_names(tmp_path):
     objects = _objects(check_file(str(EXAMPLE), "prod"))
     config = _config_file(objects, tmp_path)
     expected = {"fraud-api": "fraud-ml/fraud-alerts/pagerduty-risk", "merchant-embed": "fraud-ml/fraud-alerts/team-risk"}
+    expected["pipelines"] = "fraud-ml/fraud-alerts/team-risk"   # GPU steps' alerts: the owner's receiver
     alerts = _alerts(objects)
-    assert {a["mlops_endpoint"] for a in alerts} == set(expected)
+    assert {a.get("mlops_endpoint", "pipelines") for a in alerts} == set(expected)
+    assert {a["mlops_pipeline"] for a in alerts if "mlops_pipeline" in a} == {"train-fraud", "embed-merchants"}
     for labels in alerts:
-        assert _route(config, labels) == expected[labels["mlops_endpoint"]], labels
+        assert _route(config, labels) == expected[labels.get("mlops_endpoint", "pipelines")], labels
 
 
 def test_amtool_accepts_the_generated_configuration(tmp_path):
@@ -91,6 +93,8 @@ def test_an_alert_naming_no_receiver_falls_through_to_the_cluster_routes(tmp_pat
     assert amc["spec"]["route"]["receiver"] == "unrouted"
     assert {"name": "unrouted"} in amc["spec"]["receivers"]
     config = _config_file(objects, tmp_path)
-    (alert,) = _alerts(objects)
-    assert alert["receiver"] == "team-t"
-    assert _route(config, alert) == "t-ml/t-alerts/unrouted"
+    alerts = _alerts(objects)
+    assert {a["alertname"] for a in alerts} == {"AvailabilityLow", "ContainerOOMKilled", "ContainerRestarting"}
+    for alert in alerts:
+        assert alert["receiver"] == "team-t"
+        assert _route(config, alert) == "t-ml/t-alerts/unrouted"

@@ -45,8 +45,10 @@ def rule_object(spec: str, env: str | None, endpoint: str) -> dict:
     path = Path(spec) if "\n" not in spec else None
     text = path.read_bytes() if path else spec.encode("utf-8")
     files = lower_files(check_bytes(text, str(path or "mlops.yaml"), env))
+    label, key = ("mlops.dev/pipeline", endpoint.split(":", 1)[1]) if endpoint.startswith("pipeline:") else \
+        ("mlops.dev/endpoint", endpoint)
     return next(o for objs in files.values() for o in objs if o["kind"] == "PrometheusRule"
-                and o["metadata"]["labels"].get("mlops.dev/endpoint") == endpoint)
+                and o["metadata"]["labels"].get(label) == key)
 
 
 def rule(obj: dict, alertname: str, index: int = 0) -> dict:
@@ -85,6 +87,21 @@ T_ML = 'namespace="t-ml", job="t-ml/t-api", container="kserve-container", endpoi
 CHAT_POD = "assist-chat-predictor-6b7c9-q8x2p"
 CHAT = (f'namespace="assist-ml", job="assist-ml/assist-chat", container="kserve-container", endpoint="http1", '
         f'pod="{CHAT_POD}", model_name="assist-chat", engine="0"')
+
+
+# kube-state-metrics, scraped by kube-prometheus-stack's ServiceMonitor (honorLabels: the pod's own labels).
+KSM = 'job="kube-state-metrics", instance="10.0.7.7:8080", uid="9f1c2d3e-0000-4a5b-8c7d-1e2f3a4b5c6d"'
+FRAUD_POD = 'namespace="fraud-ml", pod="fraud-fraud-api-predictor-7d9f8-abcde", container="kserve-container"'
+OTHER_POD = 'namespace="search", pod="fraud-fraud-api-predictor-7d9f8-abcde", container="kserve-container"'
+TRAIN_POD = 'namespace="fraud-ml", pod="fraud-train-fraud-1764547200-train-2911846135", container="main"'
+# DCGM exporter's GPU of the training step's pod, scraped without honorLabels (exported_*).
+TRAIN_GPU = ('job="nvidia-dcgm-exporter", namespace="gpu-operator", pod="nvidia-dcgm-exporter-8x2kd", '
+             'instance="10.0.6.6:9400", gpu="3", UUID="GPU-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d", device="nvidia3", '
+             'modelName="NVIDIA A100-SXM4-80GB", Hostname="ip-10-0-6-6", exported_namespace="fraud-ml", '
+             'exported_container="main", exported_pod="fraud-train-fraud-1764547200-train-2911846135"')
+TRAIN = "pipeline:train-fraud"
+TRAIN_RESULT = {"pod": "fraud-train-fraud-1764547200-train-2911846135"}
+FRAUD_RESULT = {"pod": "fraud-fraud-api-predictor-7d9f8-abcde"}
 
 
 def _histogram(name: str, labels: str, fast: float, slow: float, bounds=(0.1, 0.25, 0.5, 1.0),
@@ -218,11 +235,24 @@ SCENARIOS = [
     Scenario("gpu-memory-other-namespace-silent", str(EXAMPLE), "fraud-api", "GpuMemoryNearFull",
              ((f"DCGM_FI_DEV_FB_USED{{{OTHER_NAMESPACE_GPU}}}", "21500x40"),
               (f"DCGM_FI_DEV_FB_FREE{{{OTHER_NAMESPACE_GPU}}}", "1000x40")), False),
-    Scenario("gpu-xid-new-error-fires", str(EXAMPLE), "fraud-api", "GpuXidErrors",
+    # XID errors, told apart: the program's faults, the hardware's, and the rest (DCGM keeps the last XID)
+    Scenario("gpu-xid-hardware-fires", str(EXAMPLE), "fraud-api", "GpuXidHardwareError",
              ((f"DCGM_FI_DEV_XID_ERRORS{{{DCGM_TARGET}}}", "0x15 79x60"),), True, eval_time="20m",
-             result_labels={"pod": "fraud-fraud-api-predictor-7d9f8-abcde"}),
-    Scenario("gpu-xid-sticky-last-value-silent", str(EXAMPLE), "fraud-api", "GpuXidErrors",
+             result_labels=FRAUD_RESULT),
+    Scenario("gpu-xid-hardware-on-program-fault-silent", str(EXAMPLE), "fraud-api", "GpuXidHardwareError",
+             ((f"DCGM_FI_DEV_XID_ERRORS{{{DCGM_TARGET}}}", "0x15 31x60"),), False, eval_time="20m"),
+    Scenario("gpu-xid-sticky-last-value-silent", str(EXAMPLE), "fraud-api", "GpuXidHardwareError",
              ((f"DCGM_FI_DEV_XID_ERRORS{{{DCGM_TARGET}}}", "0x15 79x60"),), False, eval_time="60m"),
+    Scenario("gpu-xid-program-fires", str(EXAMPLE), "fraud-api", "GpuXidProgramError",
+             ((f"DCGM_FI_DEV_XID_ERRORS{{{DCGM_TARGET}}}", "0x15 31x60"),), True, eval_time="20m",
+             result_labels=FRAUD_RESULT),
+    Scenario("gpu-xid-program-on-hardware-fault-silent", str(EXAMPLE), "fraud-api", "GpuXidProgramError",
+             ((f"DCGM_FI_DEV_XID_ERRORS{{{DCGM_TARGET}}}", "0x15 48x60"),), False, eval_time="20m"),
+    Scenario("gpu-xid-other-fires", str(EXAMPLE), "fraud-api", "GpuXidErrors",
+             ((f"DCGM_FI_DEV_XID_ERRORS{{{DCGM_TARGET}}}", "0x15 119x60"),), True, eval_time="20m",
+             result_labels=FRAUD_RESULT),
+    Scenario("gpu-xid-other-on-hardware-fault-silent", str(EXAMPLE), "fraud-api", "GpuXidErrors",
+             ((f"DCGM_FI_DEV_XID_ERRORS{{{DCGM_TARGET}}}", "0x15 79x60"),), False, eval_time="20m"),
     Scenario("gpu-xid-none-silent", str(EXAMPLE), "fraud-api", "GpuXidErrors",
              ((f"DCGM_FI_DEV_XID_ERRORS{{{DCGM_TARGET}}}", "0x60"),), False, eval_time="30m"),
     # LLM SLOs and GPU memory on vLLM's own names (the LLM example's chat endpoint)
@@ -257,6 +287,53 @@ SCENARIOS = [
              ((f"DCGM_FI_DEV_FB_USED{{{DCGM_TARGET.replace('fraud-ml', 'assist-ml')}}}", "73000x40"),
               (f"DCGM_FI_DEV_FB_FREE{{{DCGM_TARGET.replace('fraud-ml', 'assist-ml')}}}", "8000x40"),
               (f"vllm:kv_cache_usage_perc{{{CHAT}}}", "0.1x40")), False, env=None),
+    # GPU memory: a spike of one sample fires (the window's maximum), where an average would not
+    Scenario("gpu-memory-spike-fires", str(EXAMPLE), "fraud-api", "GpuMemoryNearFull",
+             ((f"DCGM_FI_DEV_FB_USED{{{DCGM_TARGET}}}", "10000x11 21500 10000x20"),
+              (f"DCGM_FI_DEV_FB_FREE{{{DCGM_TARGET}}}", "12500x11 1000 12500x20")), True, eval_time="15m",
+             result_labels=FRAUD_RESULT),
+    # kube-state-metrics: the model server container OOM-killed and restarted, or restarting
+    Scenario("container-oom-killed-fires", str(EXAMPLE), "fraud-api", "ContainerOOMKilled",
+             ((f"kube_pod_container_status_restarts_total{{{KSM}, {FRAUD_POD}}}", "0x10 1x30"),
+              (f'kube_pod_container_status_last_terminated_reason{{{KSM}, {FRAUD_POD}, reason="OOMKilled"}}',
+               "_x10 1x30")), True, eval_time="15m", result_labels=FRAUD_RESULT),
+    Scenario("container-oom-killed-long-ago-silent", str(EXAMPLE), "fraud-api", "ContainerOOMKilled",
+             ((f"kube_pod_container_status_restarts_total{{{KSM}, {FRAUD_POD}}}", "0x10 1x50"),
+              (f'kube_pod_container_status_last_terminated_reason{{{KSM}, {FRAUD_POD}, reason="OOMKilled"}}',
+               "_x10 1x50")), False, eval_time="45m"),
+    Scenario("container-restart-on-error-not-oom-silent", str(EXAMPLE), "fraud-api", "ContainerOOMKilled",
+             ((f"kube_pod_container_status_restarts_total{{{KSM}, {FRAUD_POD}}}", "0x10 1x30"),
+              (f'kube_pod_container_status_last_terminated_reason{{{KSM}, {FRAUD_POD}, reason="Error"}}',
+               "_x10 1x30")), False, eval_time="15m"),
+    Scenario("container-oom-other-namespace-silent", str(EXAMPLE), "fraud-api", "ContainerOOMKilled",
+             ((f"kube_pod_container_status_restarts_total{{{KSM}, {OTHER_POD}}}", "0x10 1x30"),
+              (f'kube_pod_container_status_last_terminated_reason{{{KSM}, {OTHER_POD}, reason="OOMKilled"}}',
+               "_x10 1x30")), False, eval_time="15m"),
+    Scenario("container-restarting-fires", str(EXAMPLE), "fraud-api", "ContainerRestarting",
+             ((f"kube_pod_container_status_restarts_total{{{KSM}, {FRAUD_POD}}}", "0+1x40"),), True,
+             result_labels=FRAUD_RESULT),
+    Scenario("container-restarting-once-silent", str(EXAMPLE), "fraud-api", "ContainerRestarting",
+             ((f"kube_pod_container_status_restarts_total{{{KSM}, {FRAUD_POD}}}", "0x10 1x30"),), False),
+    # a training step's GPU pod: OOM kill (Argo does not restart it), GPU memory spike, XID
+    Scenario("training-oom-killed-fires", str(EXAMPLE), TRAIN, "ContainerOOMKilled",
+             ((f'kube_pod_container_status_terminated_reason{{{KSM}, {TRAIN_POD}, reason="OOMKilled"}}',
+               "_x10 1x30"),), True, eval_time="15m", result_labels=TRAIN_RESULT),
+    Scenario("training-oom-killed-hours-ago-silent", str(EXAMPLE), TRAIN, "ContainerOOMKilled",
+             ((f'kube_pod_container_status_terminated_reason{{{KSM}, {TRAIN_POD}, reason="OOMKilled"}}',
+               "_x10 1x60"),), False, eval_time="50m"),
+    Scenario("training-completed-silent", str(EXAMPLE), TRAIN, "ContainerOOMKilled",
+             ((f'kube_pod_container_status_terminated_reason{{{KSM}, {TRAIN_POD}, reason="Completed"}}',
+               "_x10 1x30"),), False, eval_time="15m"),
+    Scenario("training-gpu-memory-spike-fires", str(EXAMPLE), TRAIN, "GpuMemoryNearFull",
+             ((f"DCGM_FI_DEV_FB_USED{{{TRAIN_GPU}}}", "40000x11 78000 40000x20"),
+              (f"DCGM_FI_DEV_FB_FREE{{{TRAIN_GPU}}}", "41000x11 3000 41000x20")), True, eval_time="15m",
+             result_labels=TRAIN_RESULT),
+    Scenario("training-gpu-memory-half-silent", str(EXAMPLE), TRAIN, "GpuMemoryNearFull",
+             ((f"DCGM_FI_DEV_FB_USED{{{TRAIN_GPU}}}", "40000x30"),
+              (f"DCGM_FI_DEV_FB_FREE{{{TRAIN_GPU}}}", "41000x30")), False, eval_time="15m"),
+    Scenario("training-xid-hardware-fires", str(EXAMPLE), TRAIN, "GpuXidHardwareError",
+             ((f"DCGM_FI_DEV_XID_ERRORS{{{TRAIN_GPU}}}", "0x15 48x60"),), True, eval_time="20m",
+             result_labels=TRAIN_RESULT),
     # every alert kind of the all-alerts case stays silent on healthy input
     Scenario("all-alerts-case-interceptor-errors-silent", str(ALL_ALERTS), "ctr-api", "ErrorRateHigh",
              tuple(_requests(INTERCEPTOR.replace("fraud-fraud-api", "ads-ctr-api").replace("fraud-ml", "ads-ml"),
@@ -291,7 +368,8 @@ def test_every_alert_kind_has_a_firing_and_a_silent_scenario():
     for kind in kinds:
         assert {s.fires for s in SCENARIOS if s.alert == kind} == {True, False}, kind
     emitted = {r["alert"] for spec, env, endpoint in ((str(EXAMPLE), "prod", "fraud-api"),
-                                                      (str(EXAMPLE), "prod", "merchant-embed"))
+                                                      (str(EXAMPLE), "prod", "merchant-embed"),
+                                                      (str(EXAMPLE), "prod", TRAIN))
                for g in rule_object(spec, env, endpoint)["spec"]["groups"] for r in g["rules"]}
     assert emitted - kinds <= {"ChargebackRateAboveMax", "EmbeddingCacheHitRateBelowMin"}, emitted - kinds
 

@@ -42,5 +42,7 @@ def test_gpu_alerts_match_pods_however_prometheus_labelled_them():
     exprs = [e for _, e in _all_queries(COMPILED[2][1], "prod") if "DCGM_FI_DEV_FB_USED" in e]
     assert exprs
     for expression in exprs:
-        assert 'pod=~"fraud-fraud-api-predictor-.*"' in expression or "fraud-merchant-embed" in expression
+        assert ('pod=~"fraud-fraud-api-predictor-.*"' in expression or "fraud-merchant-embed" in expression
+                or 'pod=~"fraud-train-fraud-[a-z0-9]+-train-[0-9]+"' in expression           # training GPU steps
+                or 'pod=~"fraud-embed-merchants-[a-z0-9]+-finetune-[0-9]+"' in expression)
         assert "exported_pod=~" in expression and '"pod", "$1", "exported_pod"' in expression

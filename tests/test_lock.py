@@ -77,7 +77,7 @@ BAD_LOCKS = [
     ("", "mlops.lock:1:1: error: the lock file is empty"),
     ("lock_version: 1\nmodels: [\n", "mlops.lock:3:1: error: YAML syntax error"),
     ("- a\n", "mlops.lock:1:1: error: the document is a list; expected the mapping `mlops lock` writes"),
-    ("lock_version: 2\nmodels: {}\n", "mlops.lock:1:15: error: lock_version: this mlops reads lock_version 1"),
+    ("lock_version: 3\nmodels: {}\n", "mlops.lock:1:15: error: lock_version: this mlops reads lock_version 1 or 2"),
     ("models: {}\n", "mlops.lock:1:1: error: missing key 'lock_version'"),
     ("lock_version: 1\nmodels: {}\nextra: 1\n", "mlops.lock:3:1: error: extra: unknown key"),
     ("lock_version: 1\nmodels: 3\n", "mlops.lock:2:9: error: models: expected a mapping"),
@@ -92,13 +92,13 @@ def test_malformed_lock_is_a_positioned_error(text, expected):
 
 
 @pytest.mark.parametrize("old, new, expected", [
-    ("    version: 3\n", "    version: three\n", ":29:14: error: models.fraud-xgb.version: expected a version number"),
+    ("    version: 3\n", "    version: three\n", ":43:14: error: models.fraud-xgb.version: expected a version number"),
     ("      code_version: run-tag", "      code_version: guessed",
-     ":13:21: error: models.fraud-xgb.lineage_source.code_version: expected one of version-tag, run-tag, spec, missing"),
-    ("    status: READY\n", "    status: READY\n    stage: Production\n", ":29:5: error: models.fraud-xgb.stage: unknown key"),
+     ":15:21: error: models.fraud-xgb.lineage_source.code_version: expected one of version-tag, run-tag, spec, missing"),
+    ("    status: READY\n", "    status: READY\n    stage: Production\n", ":43:5: error: models.fraud-xgb.stage: unknown key"),
     ("    spec_hash: sha256:55ed2915c522782a\n", "", ":6:3: error: models.fraud-xgb: missing key 'spec_hash'"),
     ("      alias: champion\n", "      alias: champion\n      version: 3\n",
-     ":25:7: error: models.fraud-xgb.requested: expected exactly one of alias or version"),
+     ":39:7: error: models.fraud-xgb.requested: expected exactly one of alias or version"),
 ])
 def test_malformed_entry_points_at_the_line(spec, old, new, expected):
     edit(spec.with_name("mlops.lock"), old, new)
@@ -191,7 +191,7 @@ def test_lock_entry_fields_are_the_committed_data_model():
     assert list(LockedModel._fields) == [
         "key", "registry_name", "alias", "requested_version", "resolved", "lineage", "lineage_source", "previous",
         "spec_hash"]
-    assert list(LockedVersion._fields) == ["version", "artifact_uri", "run_id", "status"]
+    assert list(LockedVersion._fields) == ["version", "artifact_uri", "run_id", "status", "images", "lineage"]
 
 
 def test_lock_of_a_spec_without_models_asks_no_registry(tmp_path, capsys):
@@ -205,3 +205,63 @@ def test_lock_of_a_spec_without_models_asks_no_registry(tmp_path, capsys):
     assert "models: {}" in (tmp_path / "mlops.lock").read_text()
     assert main(["lock", "--check", str(spec)]) == 0
     assert "up to date (0 models)" in capsys.readouterr().err
+
+
+# --- lock_version 2: what each version was served with ----------------------------------------------
+
+V1_ENTRY = """lock_version: 1
+models:
+  m:
+    artifact_uri: s3://b/m/3
+    lineage: {code_version: c3, data_version: d3, preprocessing_version: "2.3.1"}
+    lineage_source: {code_version: run-tag, data_version: version-tag, preprocessing_version: version-tag}
+    previous:
+      - {artifact_uri: s3://b/m/2, run_id: r2, version: 2}
+    registry_name: m
+    requested: {alias: champion}
+    run_id: r3
+    spec_hash: sha256:55ed2915c522782a
+    status: READY
+    version: 3
+"""
+
+
+def test_a_lock_version_1_file_is_read_with_nothing_recorded_for_its_versions():
+    entry = parse_lock(V1_ENTRY.encode(), "mlops.lock").entry("m")
+    assert entry.resolved.images == () and entry.previous[0].images == () and entry.previous[0].lineage == ()
+    assert dict(entry.resolved.lineage)["preprocessing_version"] == "2.3.1"   # the entry's lineage is its own
+    rewritten = write_lock_text(parse_lock(V1_ENTRY.encode(), "mlops.lock"))
+    assert rewritten.splitlines()[3] == "lock_version: 2"
+    assert parse_lock(rewritten.encode(), "mlops.lock").entry("m") == entry   # migrated without loss
+
+
+def test_a_version_record_carries_forward_from_the_current_entry():
+    from compiler.lock import carried_forward
+
+    entry = parse_lock(V1_ENTRY.encode(), "mlops.lock").entry("m")
+    assert carried_forward(entry, 3).lineage == (("data_version", "d3"), ("preprocessing_version", "2.3.1"),
+                                                 ("code_version", "c3"))
+    assert carried_forward(entry, 2) is None      # lock_version 1 recorded nothing for it
+    assert carried_forward(None, 3) is None
+
+
+@pytest.mark.parametrize("image, expected", [
+    ('"ghcr.io/a/b:1 --privileged"', "expected a container image reference"),
+    ('"ghcr.io/a/b:1\\nkind: Pod"', "expected a container image reference"),
+    ("[a, b]", "expected a container image reference"),
+])
+def test_a_recorded_image_is_checked_like_every_lock_value(image, expected):
+    text = V1_ENTRY.replace("lock_version: 1", "lock_version: 2").replace(
+        "{artifact_uri: s3://b/m/2, run_id: r2, version: 2}",
+        f"{{artifact_uri: s3://b/m/2, run_id: r2, version: 2, images: {{api: {image}}}}}")
+    with pytest.raises(SpecError) as error:
+        parse_lock(text.encode(), "mlops.lock")
+    assert "models.m.previous.0.images.api: " + expected in str(error.value)
+
+
+def test_a_recorded_image_names_an_endpoint():
+    text = V1_ENTRY.replace("{artifact_uri: s3://b/m/2, run_id: r2, version: 2}",
+                            '{artifact_uri: s3://b/m/2, run_id: r2, version: 2, images: {"../x": a/b:1}}')
+    with pytest.raises(SpecError) as error:
+        parse_lock(text.encode(), "mlops.lock")
+    assert "expected an endpoint name" in str(error.value)

@@ -165,6 +165,12 @@ def uncontracted(compile_id: str) -> list[str]:
         found = list(queries(obj, f"{obj['kind']}/{obj['metadata'].get('name')}"))
         if not found:
             continue
+        pipeline = (obj["metadata"].get("labels") or {}).get("mlops.dev/pipeline")
+        if pipeline in spec.pipelines and endpoint is None:   # a pipeline's GPU steps: their pods' state and GPUs
+            allowed = {s for e in mc.STEP_EXPORTERS for metric in e.metrics for s in metric.series}
+            problems += [f"{where} reads {sorted(metric_names(e) - allowed)}, which nothing exports for pipeline "
+                         f"{pipeline!r}" for where, e in found if metric_names(e) - allowed]
+            continue
         assert endpoint in spec.serving, f"{obj['kind']}/{obj['metadata'].get('name')}: no endpoint label"
         allowed = set(mc.for_endpoint(spec, endpoint).series()) | set(m.PUSHED)
         monitor = spec.monitoring.get(endpoint)

@@ -165,3 +165,18 @@ def test_node_price_basis_says_how_it_was_computed():
     spec = _spec("node_pools:\n  p: {accelerator: l4, gpus_per_node: 2, nodes: {max: 1}}\n")
     price = node_price(spec.node_pools["p"], {})
     assert price.basis == "2 × l4 at $0.8048/GPU-h"
+
+
+def test_the_plan_says_where_each_lineage_fact_comes_from():
+    """docs/traps.md, "Lineage that is only declared": a hand-declared fact is marked as such in the review."""
+    from compiler.plan.markdown import _models
+    from compiler.plan.report import ModelChange, ModelSide
+
+    keys = ("data_version", "preprocessing_version", "code_version")
+    before = ModelSide("m", 1, None, "lock", "s3://b/m/1", dict.fromkeys(keys, "x"), dict.fromkeys(keys, "version-tag"))
+    after = ModelSide("m", 2, None, "lock", "s3://b/m/2", {**dict.fromkeys(keys, "x"), "data_version": "s3://d/2"},
+                      {"data_version": "spec", "preprocessing_version": "version-tag", "code_version": "run-tag"})
+    text = "\n".join(_models([ModelChange("m", ("api",), before, after, [])], "###"))
+    assert "data_version: `x` → `s3://d/2` (declared in the spec, not in the registry)" in text
+    assert "preprocessing_version: `x` (registry version tag)" in text
+    assert "code_version: `x` (registry run tag)" in text

@@ -310,3 +310,34 @@ def test_lock_needs_no_mlflow_import_to_read(workspace):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     assert result.returncode == 0, result.stderr
+
+
+# --- what each kept version was served with (docs/traps.md, "Rollback needs old versions deployable") ---
+
+def test_lock_records_the_image_the_current_version_is_served_with(workspace):
+    assert mlops("lock", workspace.spec) == 0
+    entry = lock_of(workspace).entry("fraud-xgb")
+    assert entry.resolved.images == (("fraud-api", "ghcr.io/acme/fraud-serve:1.4.2"),)
+    assert dict(entry.resolved.lineage) == entry.lineage
+
+
+def test_a_version_that_becomes_previous_keeps_its_image_and_lineage(workspace, capsys):
+    client = workspace.client()
+    client.set_registered_model_alias("fraud-xgb", "champion", "2")
+    workspace.edit_spec("image: ghcr.io/acme/fraud-serve:1.4.2", "image: ghcr.io/acme/fraud-serve:1.4.1")
+    assert mlops("lock", workspace.spec) == 0
+    served_then = lock_of(workspace).entry("fraud-xgb")
+    assert served_then.version == 2
+    # version 3 is promoted and served with a new image: version 2 moves to `previous` with its own record
+    client.set_registered_model_alias("fraud-xgb", "champion", "3")
+    workspace.edit_spec("image: ghcr.io/acme/fraud-serve:1.4.1", "image: ghcr.io/acme/fraud-serve:1.4.2")
+    assert mlops("lock", workspace.spec) == 0
+    entry = lock_of(workspace).entry("fraud-xgb")
+    assert entry.version == 3 and entry.resolved.images == (("fraud-api", "ghcr.io/acme/fraud-serve:1.4.2"),)
+    (two, one) = entry.previous
+    assert two.version == 2 and two.images == (("fraud-api", "ghcr.io/acme/fraud-serve:1.4.1"),)
+    assert dict(two.lineage) == served_then.lineage
+    assert one.version == 1 and one.images == ()                 # never current under `mlops lock`: no image
+    assert dict(one.lineage)["preprocessing_version"] is not None   # its lineage from its registry tags
+    capsys.readouterr()
+    assert mlops("lock", "--check", workspace.spec) == 0         # carrying forward is stable

@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING
 from .alertmanager import alertmanager_config
 from .context import Context
 from .monitoring import lower_monitor
+from .feature_store import lower_feature_store
 from .namespace import lower_namespace
 from .node_pools import lower_node_pools
 from .queues import lower_queues
 from .order import canonical_object
 from .pipelines import lower_pipeline
+from .pipeline_alerts import pipeline_rule
 from .serving import lower_endpoint, lower_rollbacks, model_cache_node_groups
 
 if TYPE_CHECKING:
@@ -48,7 +50,7 @@ def lower_context(ctx: Context) -> dict[str, list[dict]]:
     """Output path -> objects, manifests first in apply order (namespace, node pools, pipelines, serving,
     monitoring, alert delivery; each group by name), then the rollback files."""
     spec = ctx.spec
-    files: dict[str, list[dict]] = {f"{MANIFESTS}/namespace.yaml": lower_namespace(ctx)}
+    files: dict[str, list[dict]] = {f"{MANIFESTS}/namespace.yaml": lower_namespace(ctx) + lower_feature_store(ctx)}
     pools = lower_node_pools(ctx) + model_cache_node_groups(ctx)
     if pools:
         files[f"{MANIFESTS}/node-pools.yaml"] = pools
@@ -61,6 +63,10 @@ def lower_context(ctx: Context) -> dict[str, list[dict]]:
         files[f"{MANIFESTS}/serving/{name}.yaml"] = lower_endpoint(ctx, name)
     for name in sorted(spec.monitoring):
         files[f"{MANIFESTS}/monitoring/{name}.yaml"] = lower_monitor(ctx, name)
+    for name in sorted(spec.pipelines):
+        gpu_alerts = pipeline_rule(ctx, name)   # OOM kills, GPU memory and XID errors of its GPU steps
+        if gpu_alerts is not None:
+            files[f"{MANIFESTS}/monitoring/pipelines/{name}.yaml"] = [gpu_alerts]
     alerting = alertmanager_config(ctx)
     if alerting:
         files[f"{MANIFESTS}/alerting.yaml"] = alerting

@@ -12,10 +12,13 @@
   estimation job older than the longest gap of their schedule plus their deadline, or never pushed).
 - LLM SLOs on vLLM's histograms and gauge: time to first token, time between output tokens, the
   waiting queue of a replica (MON006 names them on another server).
-- GPU endpoints: GPU memory near full (DCGM FB_USED / (FB_USED + FB_FREE)), or, for vLLM, which
-  preallocates most of each GPU, KV-cache saturation and preemptions; and XID errors counted
-  over a window (`DCGM_FI_DEV_XID_ERRORS` is a gauge holding the last XID, so its value alone
-  would fire forever after one error), on the GPUs of every predictor pod.
+- The model server container OOM-killed or restarting (kube-state-metrics), and on GPU endpoints GPU
+  memory near full (the window's maximum of DCGM FB_USED / (FB_USED + FB_FREE)) and XID errors
+  counted over a window (`DCGM_FI_DEV_XID_ERRORS` is a gauge holding the last XID, so its value
+  alone would fire forever after one error), told apart as program, hardware or other faults, on
+  every predictor pod (backends/kubernetes/workload_alerts.py, shared with the pipelines' GPU steps).
+  For vLLM, which preallocates most of each GPU, KV-cache saturation and preemptions replace GPU
+  memory near full.
 
 Every alert is labelled `mlops_system`, `mlops_endpoint`, `namespace` (the Prometheus Operator
 routes an AlertmanagerConfig only alerts of its own namespace), `receiver` (which the generated
@@ -35,15 +38,14 @@ from .context import Context
 from compiler.spec.schedule import max_gap_seconds
 from .labels import DOMAIN, ENDPOINT_LABEL, metadata, obj
 from .scraping import podmonitor_name
-from .serving import lower_endpoint, service_name
+from .serving import CONTAINER_NAME, lower_endpoint, service_name
 from .units import number, prometheus_duration, seconds
+from .workload_alerts import Workload, container_rules, gpu_rules
 
 COMPONENT = "monitoring"
 MONITORING_API = "monitoring.coreos.com/v1"
-GPU_MEMORY_FULL = 0.9
 #: KV-cache usage (vllm:kv_cache_usage_perc, 0-1) that, held for 10 minutes, means the cache is too small.
 KV_CACHE_FULL = 0.95
-XID_WINDOW = "10m"
 #: The monitor CronWorkflow's activeDeadlineSeconds (monitoring.py): how long one run of its jobs may take.
 MONITOR_DEADLINE_SECONDS = 3600
 #: The monitor CronWorkflow's schedule without a drift check (monitoring.py GATE_SCHEDULE): hourly.
@@ -217,42 +219,46 @@ def _job_silence_rules(ctx: Context, endpoint: str, monitor: Monitor) -> list[di
     return rules
 
 
+def _workload(ctx: Context, endpoint: str, select: _Selectors) -> Workload:
+    return Workload(ctx.namespace, select.pods, CONTAINER_NAME, endpoint, restarts=True)
+
+
+def _factory(ctx: Context, endpoint: str, monitor: Monitor, path: str):
+    def make(alert: str, expr: str, summary: str, severity: str, duration: str | None,
+             labels: dict[str, str] | None = None) -> dict:
+        rule = _rule(ctx, endpoint, monitor, alert, expr, summary, severity=severity, duration=duration,
+                     spec_path=path)
+        rule["labels"] = dict(sorted({**rule["labels"], **(labels or {})}.items()))
+        return rule
+    return make
+
+
+def _container_rules(ctx: Context, endpoint: str, monitor: Monitor, select: _Selectors) -> list[dict]:
+    """The model server container OOM-killed or restarting (kube-state-metrics), for every monitored endpoint."""
+    return container_rules(_factory(ctx, endpoint, monitor, f"serving.{endpoint}"), _workload(ctx, endpoint, select))
+
+
 def _gpu_rules(ctx: Context, endpoint: str, monitor: Monitor, select: _Selectors) -> list[dict]:
     if not monitor.alerts.gpu or not ctx.spec.serving[endpoint].resources.uses_gpu:
         return []
-    service = service_name(ctx, endpoint)
     path = f"monitoring.{endpoint}.alerts.gpu"
-
-    def dcgm(metric: str, wrap: str = "{}") -> str:
-        return m.dcgm_series(metric, ctx.namespace, service, select.pods, wrap)
-
-    used, free = dcgm(m.DCGM_FB_USED), dcgm(m.DCGM_FB_FREE)
-    changes = dcgm(m.DCGM_XID, f"changes({{}}[{XID_WINDOW}])")
-    if metric_contract.for_endpoint(ctx.spec, endpoint).has(metric_contract.VLLM.exporter):
-        # vLLM preallocates gpu_memory_utilization (0.9) of each GPU for weights and KV cache at start:
-        # framebuffer use sits at that share while idle. Trouble is the KV cache running out, which
-        # vLLM answers by preempting (and recomputing) running requests.
-        memory = [
-            _rule(ctx, endpoint, monitor, "KvCacheSaturated",
-                  f"max by (pod) ({m.VLLM_KV_CACHE}{{{select.scrape}}}) > {number(KV_CACHE_FULL)}",
-                  f"{endpoint}: KV cache above {round(KV_CACHE_FULL * 100)}% of its blocks (requests queue or get "
-                  "preempted)", duration="10m", spec_path=path),
-            _rule(ctx, endpoint, monitor, "VllmPreemptions",
-                  f"sum by (pod) (rate({m.VLLM_PREEMPTIONS}{{{select.scrape}}}[5m])) > 0",
-                  f"{endpoint}: vLLM is preempting requests for want of KV-cache blocks (recomputed, slower)",
-                  duration="10m", spec_path=path),
-        ]
-    else:
-        memory = [_rule(ctx, endpoint, monitor, "GpuMemoryNearFull",
-                        f"max by (pod) ({used} / ({used} + {free})) > {number(GPU_MEMORY_FULL)}",
-                        f"{endpoint}: GPU memory above {round(GPU_MEMORY_FULL * 100)}% (the next allocation may OOM)",
-                        spec_path=path)]
-    return memory + [
-        _rule(ctx, endpoint, monitor, "GpuXidErrors",
-              f"max by (pod) ({changes}) > 0 and on(pod) max by (pod) ({dcgm(m.DCGM_XID)}) > 0",
-              f"{endpoint}: a GPU reported a new XID error in the last {XID_WINDOW}", severity="critical",
-              duration=None, spec_path=path),
+    rules = gpu_rules(_factory(ctx, endpoint, monitor, path), _workload(ctx, endpoint, select))
+    if not metric_contract.for_endpoint(ctx.spec, endpoint).has(metric_contract.VLLM.exporter):
+        return rules
+    # vLLM preallocates gpu_memory_utilization (0.9) of each GPU for weights and KV cache at start:
+    # framebuffer use sits at that share while idle. Trouble is the KV cache running out, which
+    # vLLM answers by preempting (and recomputing) running requests.
+    kv_cache = [
+        _rule(ctx, endpoint, monitor, "KvCacheSaturated",
+              f"max by (pod) ({m.VLLM_KV_CACHE}{{{select.scrape}}}) > {number(KV_CACHE_FULL)}",
+              f"{endpoint}: KV cache above {round(KV_CACHE_FULL * 100)}% of its blocks (requests queue or get "
+              "preempted)", duration="10m", spec_path=path),
+        _rule(ctx, endpoint, monitor, "VllmPreemptions",
+              f"sum by (pod) (rate({m.VLLM_PREEMPTIONS}{{{select.scrape}}}[5m])) > 0",
+              f"{endpoint}: vLLM is preempting requests for want of KV-cache blocks (recomputed, slower)",
+              duration="10m", spec_path=path),
     ]
+    return kv_cache + [rule for rule in rules if rule["alert"] != "GpuMemoryNearFull"]
 
 
 def unmeasured_slos(ctx: Context, endpoint: str, monitor: Monitor) -> dict[str, str]:
@@ -277,6 +283,7 @@ def prometheus_rule(ctx: Context, endpoint: str, monitor: Monitor) -> dict:
     for kind, rules in (("slo", _slo_rules(ctx, endpoint, monitor, contract, select)),
                         ("business", _business_rules(ctx, endpoint, monitor)),
                         ("model", _model_quality_rules(ctx, endpoint, monitor)),
+                        ("containers", _container_rules(ctx, endpoint, monitor, select)),
                         ("gpu", _gpu_rules(ctx, endpoint, monitor, select))):
         if rules:
             groups.append({"name": f"{name}.{kind}", "rules": rules})

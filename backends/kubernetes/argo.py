@@ -12,7 +12,7 @@ from .labels import metadata, obj, selector_labels
 from .priority import class_name
 from .scheduling import merged_tolerations, node_affinity
 from .pods import (container_resources, container_security_context, image_pull_policy, node_selector,
-                   pod_security_context, tmp_mount, tmp_volume, tolerations)
+                   pod_security_context, termination_message, tmp_mount, tmp_volume, tolerations)
 from .workload_settings import (env_entries, env_from_entries, grace_seconds, identity_pod_labels, image_pull_secrets,
                                 volumes_and_mounts, workload_service_account)
 
@@ -74,6 +74,7 @@ def container(ctx: Context, *, image: str, command: list[str], args: list[str] |
     if settings is not None:
         _, user_mounts = volumes_and_mounts(settings, resources, result["resources"]["limits"]["memory"])
     result["volumeMounts"] = [tmp_mount(), *(mounts or []), *user_mounts]
+    result.update(termination_message(resources))
     return result
 
 

@@ -42,6 +42,13 @@ class ModelRef:
     lineage: tuple[tuple[str, str], ...] = ()   # (key, value), LINEAGE_KEYS order, only known ones
     locked: bool = False
     revision: str | None = None  # a Hugging Face commit (pinned by the spec itself)
+    #: A kept previous version: (endpoint, image) it was served with, as the lock recorded it; empty for the
+    #: current version (served with today's runtime image) and for a version whose record is missing.
+    served_images: tuple[tuple[str, str], ...] = ()
+    previous: bool = False      # a kept earlier version (its preprocessing version is its own lineage's)
+
+    def served_image(self, endpoint: str) -> str | None:
+        return dict(self.served_images).get(endpoint)
 
     @property
     def label(self) -> str:
@@ -126,10 +133,12 @@ class Context:
             return []  # a pinned commit has no registry history to roll back to
         entry = self._lock_entry(model_key)
         if entry is not None:
-            return [ModelRef(model_key, current.registry_name, v.version, None, v.artifact_uri, locked=True)
+            return [ModelRef(model_key, current.registry_name, v.version, None, v.artifact_uri,
+                             tuple((k, value) for k, value in v.lineage if value), locked=True,
+                             served_images=v.images, previous=True)
                     for v in entry.previous[:keep]]
         if current.version is None:
             return []
         versions = range(current.version - 1, max(current.version - keep, 1) - 1, -1)
         return [ModelRef(model_key, current.registry_name, v, None,
-                         placeholder_uri(current.registry_name, None, v)) for v in versions]
+                         placeholder_uri(current.registry_name, None, v), previous=True) for v in versions]

@@ -11,7 +11,7 @@
 """
 from __future__ import annotations
 
-from compiler.metric_contract import DCGM, KSERVE, VLLM
+from compiler.metric_contract import DCGM, KSERVE, KUBE_STATE_METRICS, VLLM
 
 # --- what the monitor jobs push (gauges; one group per system, endpoint and job on the Pushgateway) ---
 # Labels: `mlops_system` and `mlops_endpoint` on every series, never `namespace`, `endpoint`, `job`,
@@ -46,6 +46,9 @@ VLLM_KV_CACHE = VLLM.exporter.metric("vllm:kv_cache_usage_perc").name
 VLLM_PREEMPTIONS = VLLM.exporter.metric("vllm:num_preemptions_total").name
 VLLM_TTFT = VLLM.exporter.metric("vllm:time_to_first_token_seconds").name
 VLLM_TPOT = VLLM.exporter.metric("vllm:inter_token_latency_seconds").name
+KSM_RESTARTS = KUBE_STATE_METRICS.metric("kube_pod_container_status_restarts_total").name
+KSM_TERMINATED_REASON = KUBE_STATE_METRICS.metric("kube_pod_container_status_terminated_reason").name
+KSM_LAST_TERMINATED_REASON = KUBE_STATE_METRICS.metric("kube_pod_container_status_last_terminated_reason").name
 #: The predict-latency buckets KServe's Python server exports (what a synthetic predictor in the tests serves).
 LATENCY_BUCKETS = KSERVE.exporter.metric("request_predict_seconds").series[0]
 
@@ -112,9 +115,25 @@ def dcgm_series(metric: str, namespace: str, service: str, pods: str | None = No
     `pods` is a pod-name pattern (default: the stable predictor's pods); `wrap` a function applied to
     each selector before the relabelling (`changes({}[10m])`).
     """
-    pattern = pods or f"{service}-predictor-.*"
-    own = wrap.format(f'{metric}{{namespace="{namespace}", pod=~"{pattern}"}}')
-    exported = wrap.format(f'{metric}{{exported_namespace="{namespace}", exported_pod=~"{pattern}"}}')
+    return pod_series(metric, namespace, pods or f"{service}-predictor-.*", wrap)
+
+
+def pod_series(metric: str, namespace: str, pods: str, wrap: str = "{}", container: str | None = None,
+               extra: str = "") -> str:
+    """A metric an exporter labels with the pod it describes (DCGM exporter, kube-state-metrics), in both forms.
+
+    Scraped with honorLabels the exporter's `namespace`/`pod`/`container` stay; without, Prometheus puts
+    its own target labels there and renames the exporter's to `exported_*`. Both are matched and the
+    result is normalised to `pod` and `namespace`; `container` is matched as `container` or
+    `exported_container` (aggregate by `pod`). `extra`: more matchers (`reason="OOMKilled"`), the same
+    in both forms.
+    """
+    more = f", {extra}" if extra else ""
+    own_container = f', container="{container}"' if container else ""
+    exported_container = f', exported_container="{container}"' if container else ""
+    own = wrap.format(f'{metric}{{namespace="{namespace}", pod=~"{pods}"{own_container}{more}}}')
+    exported = wrap.format(f'{metric}{{exported_namespace="{namespace}", exported_pod=~"{pods}"'
+                           f'{exported_container}{more}}}')
     renamed = (f'label_replace(label_replace({exported}, "pod", "$1", "exported_pod", "(.*)"), '
                f'"namespace", "$1", "exported_namespace", "(.*)")')
     return f"({own} or {renamed})"

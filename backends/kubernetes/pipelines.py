@@ -11,6 +11,7 @@ from __future__ import annotations
 from compiler.naming import DAG_TEMPLATE
 from compiler.spec.pipelines import Pipeline, Step
 
+from . import feature_store
 from .argo import API_VERSION, container, cron_workflow, placement, template_pod_fields, workflow_spec
 from .context import Context
 from .labels import DOMAIN, PIPELINE_LABEL, metadata, obj
@@ -49,6 +50,8 @@ def step_env(ctx: Context, pipeline: str, step_name: str, step: Step) -> dict:
     if step.features:
         env["MLOPS_FEATURE_VIEWS"] = ",".join(step.features.views)
         env["MLOPS_FEATURES_POINT_IN_TIME"] = "true" if step.features.point_in_time else "false"
+        if feature_store.enabled(ctx):   # the views/TTLs and the service the endpoint reads too
+            env.update(feature_store.step_env(ctx, pipeline, step_name, step.features.point_in_time))
     if step.registers:
         model = ctx.spec.models[step.registers]
         env["MLOPS_REGISTERS_MODEL"] = model.registry_name or step.registers
@@ -69,7 +72,8 @@ def step_template(ctx: Context, pipeline_name: str, pipeline: Pipeline, step_nam
         "metadata": meta,
         "container": container(ctx, image=runtime.image, command=step.command, args=step.args,
                                env=step_env(ctx, pipeline_name, step_name, step), resources=step.resources,
-                               settings=step),
+                               settings=step,
+                               mounts=[feature_store.mount()] if _reads_features(ctx, step) else None),
         **placement(ctx, step.resources, step.scheduling),
         **pod,
     }
@@ -79,6 +83,10 @@ def step_template(ctx: Context, pipeline_name: str, pipeline: Pipeline, step_nam
         template["retryStrategy"] = {"limit": step.retries, "retryPolicy": "Always",
                                      "backoff": {"duration": "1m", "factor": 2}}
     return template
+
+
+def _reads_features(ctx: Context, step: Step) -> bool:
+    return step.features is not None and feature_store.enabled(ctx)
 
 
 def dag(pipeline: Pipeline) -> dict:
@@ -97,6 +105,8 @@ def workflow_template(ctx: Context, name: str, pipeline: Pipeline) -> dict:
     spec = workflow_spec(ctx, role="training", component=COMPONENT, entrypoint=ENTRYPOINT, templates=templates,
                          pod_labels={PIPELINE_LABEL: name},
                          runtimes=sorted({step.runtime or pipeline.runtime for step in pipeline.steps.values()}),
+                         volumes=[feature_store.volume(ctx)] if any(_reads_features(ctx, s) for s in
+                                                                     pipeline.steps.values()) else None,
                          deadline_seconds=seconds(pipeline.timeout) if pipeline.timeout else None)
     meta = metadata(ctx, template_name(ctx, name), COMPONENT, f"pipelines.{name}")
     return obj(API_VERSION, "WorkflowTemplate", meta, spec=spec)

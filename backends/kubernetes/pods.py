@@ -44,6 +44,18 @@ def container_security_context(read_only_root: bool = True) -> dict:
     }
 
 
+#: A GPU container killed for memory (host OOM, or the process exiting on CUDA out of memory) often writes
+#: no termination message: with this policy the kubelet keeps the tail of its log (the last 2048 bytes or
+#: 80 lines, k8s.io/api core/v1 types.go TerminationMessageFallbackToLogsOnError) as the message
+#: `kubectl describe pod` and the pod's status show, after the container and its logs are gone.
+GPU_TERMINATION_MESSAGE = {"terminationMessagePolicy": "FallbackToLogsOnError"}
+
+
+def termination_message(resources: Resources) -> dict:
+    """The termination-message fields of a container with these resources (GPU containers keep their log tail)."""
+    return dict(GPU_TERMINATION_MESSAGE) if resources.uses_gpu else {}
+
+
 def image_pull_policy(image: str) -> str:
     """A digest never changes, so the node's copy is the image; a tag is re-checked on every start."""
     return "IfNotPresent" if "@sha256:" in image else "Always"

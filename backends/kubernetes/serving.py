@@ -46,7 +46,9 @@ from .model_servers import (STORAGE_SECRET_ANNOTATION, endpoint_server, hf_token
 from .priority import class_name
 from .scheduling import merged_tolerations, node_affinity
 from .pods import (container_resources, container_security_context, image_pull_policy, node_selector,
-                   pod_security_context, tmp_mount, tmp_volume, tolerations)
+                   pod_security_context, termination_message, tmp_mount, tmp_volume, tolerations)
+from . import feature_store
+from .served_with import SERVED_WITH, apply_to_container, reads_features, served_with
 from .units import go_duration, probe_failure_threshold
 from .workload_settings import (MODEL_CACHE_JOB_NAMESPACE, env_entries, env_from_entries, grace_seconds,
                                 identity_annotations, identity_pod_labels, image_pull_secrets, volumes_and_mounts,
@@ -161,6 +163,7 @@ def _server_container(ctx: Context, endpoint: Endpoint) -> dict:
         "readinessProbe": _probe(ready, 10, 3),
         "livenessProbe": _probe(probe_action(ctx.spec, endpoint, live=True), 20, 3),
         "volumeMounts": [tmp_mount(), *mounts],
+        **termination_message(endpoint.resources),
     }
     if endpoint.command is not None:
         result["command"] = list(endpoint.command)
@@ -350,6 +353,13 @@ def predictor(ctx: Context, name: str, endpoint: Endpoint, model: ModelRef, *, w
     grace = grace_seconds(endpoint)
     if grace is not None:
         result["terminationGracePeriodSeconds"] = grace
+    if reads_features(ctx, model):   # the same views/TTLs and feature service as training (feature_store.py)
+        result["volumes"] = [*result["volumes"], feature_store.volume(ctx)]
+    if "model" in result:   # the version's recorded image and its preprocessing package (served_with.py)
+        result["model"] = apply_to_container(ctx, name, model, result["model"])
+    else:
+        result["containers"] = [apply_to_container(ctx, name, model, result["containers"][0]),
+                                *result["containers"][1:]]
     if with_scaling:
         result["minReplicas"] = endpoint.replicas.min
         result["maxReplicas"] = endpoint.replicas.max
@@ -424,6 +434,8 @@ def inference_service(ctx: Context, name: str, endpoint: Endpoint, model: ModelR
     secret = token_secret(ctx.spec, endpoint)
     if secret is not None:
         extra[STORAGE_SECRET_ANNOTATION] = secret
+    if main_model.previous:
+        extra[SERVED_WITH] = served_with(main_model, name)
     if endpoint.model_cache:
         # The cache of the version this manifest serves; during a Standard canary that is the canary's
         # version, pre-loaded on the nodes before it becomes the stable one.

@@ -221,10 +221,12 @@ def _model_side(checked: "CheckedSpec", usable: "Lock | None", key: str) -> Mode
     entry = usable.entry(key) if usable is not None else None
     if entry is not None:
         return ModelSide(registry_name, entry.version, model.alias, "lock", entry.resolved.artifact_uri,
-                         {k: entry.lineage.get(k) for k in LINEAGE_KEYS})
+                         {k: entry.lineage.get(k) for k in LINEAGE_KEYS},
+                         {k: entry.lineage_source.get(k, "missing") for k in LINEAGE_KEYS})
     lineage = model.lineage.model_dump() if model.lineage is not None else {}
     return ModelSide(registry_name, model.version, model.alias, "spec" if model.version is not None else "unresolved",
-                     None, {k: (str(lineage[k]) if lineage.get(k) is not None else None) for k in LINEAGE_KEYS})
+                     None, {k: (str(lineage[k]) if lineage.get(k) is not None else None) for k in LINEAGE_KEYS},
+                     {k: "spec" if lineage.get(k) is not None else "missing" for k in LINEAGE_KEYS})
 
 
 def _model_changes(old: "CheckedSpec | None", old_lock: "Lock | None", new: "CheckedSpec | None",

@@ -52,7 +52,8 @@ def _model_side(side: ModelSide | None) -> dict | None:
     if side is None:
         return None
     return {"registry_name": side.registry_name, "version": side.version, "alias": side.alias,
-            "pinned_by": side.pinned_by, "artifact_uri": side.artifact_uri, "lineage": dict(side.lineage)}
+            "pinned_by": side.pinned_by, "artifact_uri": side.artifact_uri, "lineage": dict(side.lineage),
+            "lineage_source": dict(side.lineage_source)}
 
 
 def _model(change: ModelChange) -> dict:

@@ -159,6 +159,11 @@ def _reason(reason: str) -> str:
     return md.text(reason)
 
 
+#: Where a lineage fact came from, as the plan says it (docs/traps.md, "Lineage that is only declared").
+LINEAGE_SOURCE_WORDS = {"version-tag": "registry version tag", "run-tag": "registry run tag",
+                        "spec": "declared in the spec, not in the registry", "missing": ""}
+
+
 def _models(models: list[ModelChange], level: str) -> list[str]:
     out = [f"{level} Model versions", "", "| model | served by | before | after | lineage |", "|---|---|---|---|---|"]
     for change in models:
@@ -172,10 +177,13 @@ def _models(models: list[ModelChange], level: str) -> list[str]:
         for key in keys:
             old = change.before.lineage.get(key) if change.before else None
             new = change.after.lineage.get(key) if change.after else None
+            source = LINEAGE_SOURCE_WORDS.get((change.after or change.before).lineage_source.get(key, ""), "")  # type: ignore[union-attr]
+            source = f" ({source})" if source else ""
             if old == new:
-                lineage.append(f"{key}: {md.code(new) if new else 'unknown'}")
+                lineage.append(f"{key}: {md.code(new) if new else 'unknown'}{source}")
             else:
-                lineage.append(f"{key}: {md.code(old) if old else 'unknown'} → {md.code(new) if new else 'unknown'}")
+                lineage.append(f"{key}: {md.code(old) if old else 'unknown'} → {md.code(new) if new else 'unknown'}"
+                               f"{source}")
         endpoints = ", ".join(md.code(e) for e in change.endpoints) or "—"
         out.append(f"| {md.code(change.model)} | {endpoints} | {md.text(before)} | {md.text(after)} | "
                    f"{'<br>'.join(lineage)} |")

@@ -66,6 +66,8 @@ class ModelSide:
     pinned_by: str                    # "lock" | "spec" | "unresolved" | "huggingface" (alias: the commit)
     artifact_uri: str | None
     lineage: dict[str, str | None]
+    #: where each lineage fact comes from: version-tag | run-tag (the registry), spec (declared by hand), missing
+    lineage_source: dict[str, str] = field(default_factory=dict)
 
     @property
     def label(self) -> str:

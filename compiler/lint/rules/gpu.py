@@ -647,3 +647,184 @@ def gpu_sharing_unsupported_on_gke(ctx: Context, options: RuleOptions) -> Iterat
             yield Problem(("platform", "gpu_operator", "mig_strategy"), f"node pool {name!r} uses MIG on GKE, which "
                           "advertises each partition as nvidia.com/gpu; with mig_strategy mixed its pods ask for "
                           "nvidia.com/mig-<profile>, which no GKE node has", hint="set mig_strategy: single")
+
+
+# --- what MIG and MPS cannot do (docs/traps.md, "MIG and MPS limitations") ---------------------------------
+
+MIG_GUIDE = "https://docs.nvidia.com/datacenter/tesla/mig-user-guide/"
+MPS_GUIDE = "https://docs.nvidia.com/deploy/mps/"
+#: Launchers that start one process per GPU and connect them with NCCL/MPI (multi-GPU training).
+MULTI_PROCESS_LAUNCHERS = frozenset({"torchrun", "deepspeed", "accelerate", "mpirun", "mpiexec", "horovodrun",
+                                     "torch.distributed.run", "torch.distributed.launch"})
+
+
+def _pool_mode(ctx: Context, pool_name: str | None) -> str | None:
+    pool = ctx.spec.node_pools.get(pool_name or "")
+    return pool.sharing.mode if pool is not None else None
+
+
+@rule("GPU011", "mig-slices-as-one-device", "error",
+      "A workload asks for 2 or more GPUs on a MIG pool: it gets that many separate MIG devices, which a CUDA "
+      "process cannot use as one device (nor even see together).")
+def mig_slices_as_one_device(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    Flags every workload that requests `gpu: N` (N of 2 or more) on a pool whose GPUs are split with
+    MIG. Under `mig_strategy: single` the device plugin advertises each MIG slice as one
+    `nvidia.com/gpu`, so the request schedules: the pod gets N slices.
+
+    ## Why is this bad?
+    N MIG slices are N separate devices, not one bigger GPU: their memory and SMs cannot be pooled,
+    and a CUDA process enumerates a single MIG instance only (NVIDIA MIG User Guide, "Device
+    Enumeration" and "Application Considerations": <https://docs.nvidia.com/datacenter/tesla/mig-user-guide/>).
+    A model that needs two slices' memory runs out of memory on the first; a framework that
+    spreads over "its GPUs" finds one.
+
+    ## Example
+    ```yaml
+    platform: {gpu_operator: {mig_strategy: single}}
+    node_pools:
+      gpu-mig: {accelerator: a100-80gb, gpus_per_node: 8, sharing: {mig: {profile: 3g.40gb}}}
+    serving:
+      llm: {model: llm, runtime: serve, resources: {gpu: 2, pool: gpu-mig}}
+    ```
+
+    ## Use instead
+    ```yaml
+    node_pools:
+      gpu-mig: {accelerator: a100-80gb, gpus_per_node: 8, sharing: {mig: {profile: 7g.80gb}}}
+    serving:
+      llm: {model: llm, runtime: serve, resources: {gpu: 1, pool: gpu-mig}}   # one slice big enough
+    ```
+    or run it on an exclusive pool with whole GPUs.
+    """
+    for work in workloads(ctx.spec):
+        res = work.resources
+        if _pool_mode(ctx, res.pool) != "mig" or res.gpu_count < 2:
+            continue
+        yield Problem(work.path + ("resources", "gpu"),
+                      f"{work.label} asks for {res.gpu_count:g} GPUs on pool {res.pool!r}, whose GPUs are MIG slices: "
+                      "it gets separate MIG devices, which cannot be used as one device and of which a CUDA process "
+                      f"sees only one (NVIDIA MIG User Guide, Device Enumeration: {MIG_GUIDE})",
+                      hint="request one slice large enough (a bigger MIG profile), or whole GPUs on an exclusive pool")
+
+
+def _multi_process_launch(command: list[str], args: list[str], env: dict[str, str]) -> str | None:
+    """What in a step says it runs one process per GPU talking NCCL/MPI (None: nothing does)."""
+    words = [*command, *args]
+    for word in words[:3]:
+        name = word.rsplit("/", 1)[-1]
+        if name in MULTI_PROCESS_LAUNCHERS:
+            return f"it is launched with {name}"
+    nccl = sorted(k for k in env if k.startswith("NCCL_"))
+    if nccl:
+        return f"it sets {nccl[0]}"
+    return None
+
+
+@rule("GPU012", "multi-gpu-communication-on-mig", "error",
+      "A multi-GPU (NCCL/MPI) training step runs on a MIG pool: MIG instances have no peer-to-peer or NVLink between "
+      "them, and a pod's process sees one instance.")
+def multi_gpu_communication_on_mig(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    Flags pipeline steps on a MIG pool that are launched as multi-process GPU jobs (`torchrun`,
+    `deepspeed`, `accelerate`, `mpirun`, `horovodrun`, `python -m torch.distributed.run`) or
+    configure NCCL (`NCCL_*` in `env`).
+
+    ## Why is this bad?
+    Distributed training moves gradients between GPUs over peer-to-peer PCIe or NVLink. MIG
+    supports neither between instances ("No GPU to GPU P2P (either PCIe or NVLink) is supported",
+    NVIDIA MIG User Guide, Deployment Considerations > Application Considerations:
+    <https://docs.nvidia.com/datacenter/tesla/mig-user-guide/>), and a CUDA process enumerates only
+    one MIG instance, so one pod has no multi-GPU at all. The job either fails to initialise NCCL,
+    falls back to the host network, or trains on one slice believing it has several.
+
+    ## Example
+    ```yaml
+    pipelines:
+      train:
+        runtime: train
+        steps:
+          fit:
+            command: [torchrun, --nproc_per_node=2, train.py]
+            resources: {gpu: {mig: 3g.40gb}, pool: gpu-mig}
+    ```
+
+    ## Use instead
+    ```yaml
+    pipelines:
+      train:
+        runtime: train
+        steps:
+          fit:
+            command: [torchrun, --nproc_per_node=2, train.py]
+            resources: {gpu: 2, pool: gpu-train}    # exclusive whole GPUs, NVLink between them
+    ```
+    """
+    for pipeline_name, pipeline in ctx.spec.pipelines.items():
+        for step_name, step in pipeline.steps.items():
+            if _pool_mode(ctx, step.resources.pool) != "mig":
+                continue
+            why = _multi_process_launch(step.command, step.args, step.env)
+            if why is None:
+                continue
+            yield Problem(("pipelines", pipeline_name, "steps", step_name, "resources", "pool"),
+                          f"step '{pipeline_name}.{step_name}' is a multi-GPU job ({why}) on MIG pool "
+                          f"{step.resources.pool!r}: MIG instances have no peer-to-peer or NVLink between them and "
+                          f"a process sees one instance (NVIDIA MIG User Guide, Application Considerations: {MIG_GUIDE})",
+                          hint="run multi-GPU training on an exclusive pool with whole GPUs")
+
+
+@rule("GPU013", "mps-clients-not-isolated", "warning",
+      "An MPS pool is shared by more than one workload, or by the replicas of one endpoint: a fatal GPU fault of one "
+      "MPS client is reported to every client on that GPU.")
+def mps_clients_not_isolated(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    Flags a pool that shares its GPUs with MPS when it runs more than one workload (endpoints or
+    pipeline steps), or the replicas of one endpoint, which the scheduler may pack onto the same GPU.
+
+    ## Why is this bad?
+    MPS clients share one GPU context through the MPS server. Their memory is protected from each
+    other, but a fatal GPU exception (an illegal address, an XID 13/31/43) is not contained to the
+    client that caused it: it is reported to every client on the GPU, which must all exit (NVIDIA
+    Multi-Process Service, "When to Use MPS" > "Considerations" > "Memory Protection and Error
+    Containment": <https://docs.nvidia.com/deploy/mps/>). One endpoint's bad request then kills the
+    batch job beside it, or all replicas of the endpoint at once. MIG isolates faults between
+    instances; time-slicing at least gives each pod its own context.
+
+    ## Example
+    ```yaml
+    node_pools:
+      gpu-shared: {accelerator: l4, sharing: {mps: {replicas: 4}}, nodes: {max: 2}}
+    serving:
+      fraud-api: {model: fraud, runtime: serve, resources: {gpu: 1, pool: gpu-shared}}
+      search-api: {model: search, runtime: serve, resources: {gpu: 1, pool: gpu-shared}}
+    ```
+
+    ## Use instead
+    ```yaml
+    node_pools:
+      gpu-shared: {accelerator: a100-80gb, sharing: {mig: {profile: 1g.10gb}}, nodes: {max: 2}}
+    serving:
+      fraud-api: {model: fraud, runtime: serve, resources: {gpu: {mig: 1g.10gb}, pool: gpu-shared}}
+      search-api: {model: search, runtime: serve, resources: {gpu: {mig: 1g.10gb}, pool: gpu-shared}}
+    ```
+    or give each workload a pool of its own.
+    """
+    tenants: dict[str, list[str]] = {}
+    for work in workloads(ctx.spec):
+        if work.resources.uses_gpu and _pool_mode(ctx, work.resources.pool) == "mps":
+            tenants.setdefault(work.resources.pool or "", []).append(work.label)
+    for pool_name, labels in tenants.items():
+        path = ("node_pools", pool_name, "sharing", "mps")
+        if len(labels) > 1:
+            yield Problem(path, f"MPS pool {pool_name!r} runs {', '.join(labels)}: a fatal GPU fault of one MPS client "
+                          f"is reported to every client on the GPU, so one takes the others down ({MPS_GUIDE}, Memory "
+                          "Protection and Error Containment)", at="key",
+                          hint="give each workload its own pool, or share with MIG, which isolates faults")
+            continue
+        endpoint = next((e for e in ctx.spec.serving.values() if e.resources.pool == pool_name), None)
+        if endpoint is not None and endpoint.replicas.max > 1:
+            yield Problem(path, f"MPS pool {pool_name!r} runs the replicas of {labels[0]}, which may share one GPU: a "
+                          "fatal GPU fault of one replica is reported to every client on that GPU, taking the "
+                          f"others down with it ({MPS_GUIDE}, Memory Protection and Error Containment)", at="key",
+                          hint="share with MIG or time-slicing, or spread the replicas over GPUs")

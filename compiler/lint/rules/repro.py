@@ -161,3 +161,105 @@ def no_rollback_version(ctx: Context, options: RuleOptions) -> Iterator[Problem]
         yield Problem(("models", model), f"the lock knows no version of model {model!r} before "
                       f"{entry.version if entry else '?'}: endpoint {', '.join(endpoints)} cannot roll back",
                       at="key", hint="keep an earlier registry version deployable (READY) and run `mlops lock` again")
+
+
+@rule("REPRO004", "rollback-version-unservable", "warning",
+      "A kept previous model version has no recorded image (or no artifact) in the lock: its rollback would "
+      "serve it with today's image and preprocessing.")
+def rollback_version_unservable(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    For every endpoint that keeps previous model versions (`rollout.keep_previous`), checks that the
+    lock records, for each kept version, the artifact to download and the image the endpoint served
+    it with (`mlops lock` records the image of the current version and carries it forward when the
+    version becomes a previous one; a lock_version 1 file or a version that was never current under
+    `mlops lock` has none).
+
+    ## Why is this bad?
+    A model is only deployable with the code that served it: the server image, its libraries and the
+    preprocessing package it pins. A rollback manifest that serves last month's model with this
+    month's image may fail to load it (a new xgboost cannot read the old format), or load it and
+    transform its inputs with a newer preprocessing: the rollback you reach for in an incident then
+    does not restore what served before.
+
+    ## Example
+    ```yaml
+    # mlops.lock (lock_version 1, or a version registered before the first `mlops lock`)
+    previous:
+      - {version: 6, artifact_uri: s3://models/fraud-xgb/6, run_id: ab12}
+    ```
+
+    ## Use instead
+    ```yaml
+    # mlops.lock, written by `mlops lock` while version 6 was the current one, then carried forward
+    previous:
+      - version: 6
+        artifact_uri: s3://models/fraud-xgb/6
+        images: {fraud-api: ghcr.io/acme/fraud-serve:1.4.1}
+        lineage: {preprocessing_version: 2.3.0, data_version: ..., code_version: ...}
+        run_id: ab12
+    ```
+    Run `mlops lock` on every change of the current version, so each version is recorded while it is served.
+    """
+    for name, endpoint in ctx.spec.serving.items():
+        entry = ctx.lock_entry(endpoint.model)
+        keep = endpoint.rollout.keep_previous
+        if entry is None or keep <= 0:
+            continue
+        for version in entry.previous[:keep]:
+            missing = [what for what, present in (("artifact", bool(version.artifact_uri)),
+                                                  ("image", bool(version.image_for(name)))) if not present]
+            if missing:
+                yield Problem(("serving", name, "rollout", "keep_previous"),
+                              f"endpoint {name!r} keeps version {version.version} of model {endpoint.model!r}, but "
+                              f"{ctx.lock.path if ctx.lock else 'the lock'} records no {' and no '.join(missing)} "
+                              "it was served with: its rollback manifest would serve it with today's image "
+                              "and preprocessing",
+                              hint="record the version while it is current (`mlops lock` on every promotion), or "
+                                   "keep fewer previous versions")
+
+
+@rule("REPRO005", "lineage-declared-only", "info",
+      "A lineage fact of a served model comes from the spec's `lineage:` because the registry has no tag for it.")
+def lineage_declared_only(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    Reports each lineage fact (data version, preprocessing version, code version) that the lock took
+    from `models.<name>.lineage` in the spec because neither the registry version nor its run has the
+    `mlops.<key>` tag.
+
+    ## Why is this bad?
+    A hand-written lineage says what someone believes trained the model; a registry tag set by the
+    training run that registered it says what did. When they drift (a retrain on new data under the
+    same spec lineage) skew checks and audits trust a claim nobody verified.
+
+    ## Example
+    ```yaml
+    models:
+      merchant-embed:
+        version: 2
+        lineage: {data_version: s3://acme-data/merchants/2026-10-15}   # the registry has no tags
+    ```
+
+    ## Use instead
+    Tag the version when training registers it (on the model version or its run), run `mlops lock`,
+    and drop the spec's `lineage:`:
+    ```yaml
+    # the registering step, e.g. MlflowClient().set_model_version_tag(name, version, key, value)
+    mlops.data_version: s3://acme-data/merchants/2026-10-15
+    mlops.preprocessing_version: 2.3.1
+    mlops.code_version: 3b7d9a1
+    ```
+
+    ## Options
+    Off: `lint.disable: [REPRO005]`. To require registry lineage: `lint.severity: {REPRO005: error}`.
+    """
+    for key, model in ctx.spec.models.items():
+        entry = ctx.lock_entry(key)
+        if entry is None:
+            continue
+        declared = [name for name in LINEAGE_KEYS if entry.lineage_source.get(name) == "spec"]
+        if declared:
+            path = ("models", key, "lineage") if model.lineage is not None else ("models", key)
+            yield Problem(path, f"model {key!r}: {', '.join(declared)} of version {entry.version} come from the "
+                          "spec only; the registry has no lineage tag for them", at="key",
+                          hint="tag the registry version (mlops." + ", mlops.".join(declared) + ") where training "
+                               "registers it")

@@ -358,3 +358,76 @@ def serving_features_differ(ctx: Context, options: RuleOptions) -> Iterator[Prob
                           at="value" if model.features else "key",
                           hint=f"make models.{model_key}.features the views its training pipeline reads: "
                                f"[{', '.join(trained)}]")
+
+
+def _preprocessing_sides(spec) -> Iterator[tuple[str, str, str, tuple]]:
+    """(runtime, preprocessing artifact, who runs it, spec path) for each side that applies a preprocessing."""
+    for pipeline_name, pipeline in spec.pipelines.items():
+        for step_name, step in pipeline.steps.items():
+            if step.preprocessing:
+                yield (step.runtime or pipeline.runtime, step.preprocessing, f"step '{pipeline_name}.{step_name}'",
+                       ("pipelines", pipeline_name, "steps", step_name, "preprocessing"))
+    for name, endpoint in spec.serving.items():
+        model = spec.models.get(endpoint.model)
+        if model is not None and model.preprocessing:
+            yield endpoint.runtime, model.preprocessing, f"endpoint {name!r}", ("serving", name, "runtime")
+
+
+@rule("SKEW007", "preprocessing-package-not-shipped", "warning",
+      "A training step's or endpoint's runtime does not install the preprocessing package at the pinned version "
+      "(its packages and lockfile lack it, or pin another version).")
+def preprocessing_package_not_shipped(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    For both sides of a preprocessing, the training steps that apply it (`steps.*.preprocessing`) and
+    the endpoints that serve a model trained with it (`models.*.preprocessing`), reads what the
+    runtime really installs (its `packages`, then its lockfile) and compares it with
+    `preprocessing.*.version`. The generated step and model server containers are told the pinned
+    package (`MLOPS_PREPROCESSING_PACKAGE=<package>==<version>`); this checks that the image can
+    honour it. (SKEW001 compares the serving pins with the trained version.)
+
+    ## Why is this bad?
+    A version that is only declared is not the one that runs: the notebook, the training image and
+    the server image each install their own copy. If the training image carries 2.3.0 while serving
+    carries 2.3.1, the model learns from one transform and is served another, and every lineage
+    record says 2.3.1.
+
+    ## Example
+    ```yaml
+    preprocessing:
+      feats: {package: acme-features, version: 2.3.1}
+    runtimes:
+      train: {image: ghcr.io/acme/train:1.0.0, packages: [acme-features==2.3.0]}
+      serve: {image: ghcr.io/acme/serve:1.0.0, packages: [xgboost==2.1.1]}   # no acme-features at all
+    ```
+
+    ## Use instead
+    ```yaml
+    preprocessing:
+      feats: {package: acme-features, version: 2.3.1}
+    runtimes:
+      train: {image: ghcr.io/acme/train:1.1.0, packages: [acme-features==2.3.1]}
+      serve: {image: ghcr.io/acme/serve:1.1.0, packages: [xgboost==2.1.1, acme-features==2.3.1]}
+    ```
+    """
+    spec = ctx.spec
+    seen: set[tuple[str, str]] = set()
+    for runtime, artifact_name, who, path in _preprocessing_sides(spec):
+        artifact = spec.preprocessing.get(artifact_name)
+        if artifact is None or not artifact.package or (runtime, artifact_name) in seen or runtime not in spec.runtimes:
+            continue
+        seen.add((runtime, artifact_name))
+        wanted = str(artifact.version) if artifact.version is not None else None
+        if wanted is None or not EXACT_VERSION.match(wanted):
+            continue   # SKEW002: nothing exact to compare with
+        found = next((r for r in ctx.requirements(runtime) if r.name == normalize(artifact.package)), None)
+        if found is None:
+            yield Problem(("runtimes", runtime), f"runtime {runtime!r} ({who} applies preprocessing {artifact_name!r}) "
+                          f"installs no {artifact.package}: neither its packages nor its lockfile list it, so what "
+                          f"it runs is not {artifact.package}=={wanted}", at="key",
+                          hint=f"add {artifact.package}=={wanted} to runtimes.{runtime}.packages (and its lockfile)")
+        elif found.pinned_version != wanted and (found.pinned_version is None or runtime not in ctx.serving_runtimes()):
+            # a serving runtime pinning another version is SKEW001's; an unpinned one, or a training one, is ours
+            got = f"pins {found.pinned_version}" if found.pinned_version else f"does not pin it ({found.spec or 'any version'})"
+            yield Problem(found.path, f"runtime {runtime!r} ({who} applies preprocessing {artifact_name!r}) "
+                          f"{got} for {artifact.package} ({found.where}), but preprocessing.{artifact_name}.version is "
+                          f"{wanted}", hint=f"pin {artifact.package}=={wanted} in runtime {runtime!r}")
