@@ -14,7 +14,8 @@ from __future__ import annotations
 from . import feature_store
 from .context import Context, ModelRef
 from .labels import DOMAIN
-from .pods import env_list, image_pull_policy
+from .pods import image_pull_policy
+from .workload_settings import env_entries
 
 SERVED_WITH = f"{DOMAIN}/served-with"
 PREPROCESSING_PACKAGE_ENV = "MLOPS_PREPROCESSING_PACKAGE"
@@ -65,5 +66,5 @@ def apply_to_container(ctx: Context, endpoint: str, model: ModelRef, container: 
         result["volumeMounts"] = [*result.get("volumeMounts", []), feature_store.mount()]
     if env:
         names = {item["name"] for item in result.get("env", [])}
-        result["env"] = [*result.get("env", []), *(e for e in env_list(env) if e["name"] not in names)]
+        result["env"] = [*result.get("env", []), *(e for e in env_entries(env) if e["name"] not in names)]
     return result
