@@ -95,7 +95,7 @@ def test_xid_alerts_tell_program_faults_from_hardware_faults(files):
 # --- 2. Preprocessing in the notebook differs from the service --------------------------------------
 
 def _env(container: dict) -> dict[str, str]:
-    return {e["name"]: e["value"] for e in container.get("env", [])}
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container.get("env", [])}
 
 
 def test_the_model_server_is_told_the_pinned_preprocessing_package(files):
