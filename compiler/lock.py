@@ -279,6 +279,34 @@ def resolve_model(checked: "CheckedSpec", lock: Lock | None, model_key: str,
     return None, warning.render()
 
 
+def placeholder_models(checked: "CheckedSpec", lock: Lock | None) -> list[Diagnostic]:
+    """An error for every served model without a fresh lock entry: its endpoints would get a placeholder URI.
+
+    `mlops compile` refuses them unless `--allow-placeholder-models` says the placeholder is meant
+    (a first compile before any registry exists); lint reports the same models (REPRO001, REPRO004).
+    """
+    served = sorted({endpoint.model for endpoint in checked.spec.serving.values()})
+    requirements = lock_requirements(checked)
+    lock_file = str(lock_path_for(checked.path)) if lock is None else lock.path
+    problems = []
+    for key in served:
+        if key not in requirements:
+            continue
+        why = _why_unusable(lock, requirements[key], lock_file)
+        if why is not None:
+            endpoints = ", ".join(sorted(n for n, e in checked.spec.serving.items() if e.model == key))
+            problems.append(Diagnostic(requirements[key].position, f"models.{key}: {why}; endpoint {endpoints} "
+                                       f"would serve the placeholder storage URI {PLACEHOLDER_PREFIX}/..., which no "
+                                       "model server can download", ("models", key),
+                                       hint=f"run `{_lock_command(checked)}`, or compile with "
+                                            "--allow-placeholder-models to write manifests that cannot serve yet"))
+    return problems
+
+
+#: backends/kubernetes/context.py PLACEHOLDER_BUCKET (the lock module does not import the backends).
+PLACEHOLDER_PREFIX = "s3://mlops-placeholder"
+
+
 def usable_lock(checked: "CheckedSpec", lock: Lock | None) -> tuple[Lock | None, list[str]]:
     """The lock with only the entries that are fresh for `checked`, and a rendered warning per other model.
 

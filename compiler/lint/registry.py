@@ -38,6 +38,7 @@ RULES: tuple[Rule, ...] = (
     repro.model_version_unpinned,
     repro.lineage_incomplete,
     repro.no_rollback_version,
+    repro.served_model_without_artifact,
     mon.technical_metrics_only,
     mon.retrain_on_drift_only,
     mon.ground_truth_delay_unhandled,
