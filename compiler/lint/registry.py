@@ -16,6 +16,7 @@ RULES: tuple[Rule, ...] = (
     skew.notebook_packages_in_serving,
     deps.coupled_train_serve_runtime,
     deps.mutable_image_tag,
+    deps.lockfile_not_found,
     gpu.whole_gpu_underused,
     gpu.mig_profile_unsupported,
     gpu.shared_gpu_memory_overcommit,
