@@ -310,3 +310,14 @@ def test_lock_needs_no_mlflow_import_to_read(workspace):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     assert result.returncode == 0, result.stderr
+
+
+def test_lock_and_check_leave_nothing_in_the_working_directory(workspace, tmp_path, monkeypatch):
+    """MLflow made `file:/<registry dir>` directories in the current directory (the repository root under
+    pytest) for the read-only SQLite URI: reading the registry writes nothing where it runs."""
+    here = tmp_path / "cwd"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    assert mlops("lock", workspace.spec) == 0
+    assert mlops("lock", "--check", workspace.spec) == 0
+    assert list(here.iterdir()) == []
