@@ -333,3 +333,17 @@ def test_a_1000_endpoint_plan_with_one_change_takes_seconds(tmp_path, capsys):
     # The replica maximum is on the InferenceService and on its HTTPScaledObject (it scales on concurrency).
     assert section["summary"]["changed"] == 2 and section["summary"]["unchanged"] > 5000
     assert elapsed < 60, f"{elapsed:.1f} s"
+
+
+def test_without_env_a_change_in_an_overlay_is_planned(example_repo, capsys):
+    """`plan --base REF` planned the base spec only: prod's replicas changed and the plan said "No changes"."""
+    example_repo.write(edit(BASE, "fraud-api: {replicas: {min: 3}}", "fraud-api: {replicas: {min: 5}}"))
+    code, out = example_repo.plan("--detailed-exitcode", capsys=capsys)
+    assert code == 2 and "No changes" not in out.split("## Environment `prod`")[-1]
+    report = example_repo.plan_json(capsys=capsys)
+    assert [e["env"] for e in report["environments"]] == [None, "dev", "prod"]
+    (changed,) = [r for r in env_of(report, "prod")["resources"] if r["kind"] == "InferenceService"]
+    assert {"path": "spec.predictor.minReplicas", "old": 3, "new": 5, "kind": "changed"} in changed["changes"]
+    assert env_of(report)["resources"] == [] and env_of(report, "dev")["resources"] == []
+    base_only = example_repo.plan_json("--base-only", capsys=capsys)
+    assert [e["env"] for e in base_only["environments"]] == [None]

@@ -106,7 +106,7 @@ class _Side:
 
 
 def build_plan(spec_path: str, base: Revision, head: Revision, *, env: str | None = None, all_envs: bool = False,
-               lower: Lower | None = None, lint: Lint | None = None) -> Plan:
+               lower: Lower | None = None, lint: Lint | None = None, base_only: bool = False) -> Plan:
     from ..lock import lock_path_for
 
     lower = lower or default_lower
@@ -118,6 +118,12 @@ def build_plan(spec_path: str, base: Revision, head: Revision, *, env: str | Non
         raise UsageError(f"{spec_path}: no such file")
     if all_envs:
         envs: list[str | None] = sorted(set(before.env_names) | set(after.env_names)) or [None]
+    elif env is None and base_only:
+        envs = [None]
+    elif env is None:
+        # Every target `mlops compile` can build: the base spec and each environment. A change in one
+        # overlay (prod's replicas) must never read "No changes" because only the base was compared.
+        envs = [None, *sorted(set(before.env_names) | set(after.env_names))]
     else:
         if env is not None and env not in after.env_names:
             known = ", ".join(after.env_names) or "none"
