@@ -347,3 +347,21 @@ def test_without_env_a_change_in_an_overlay_is_planned(example_repo, capsys):
     assert env_of(report)["resources"] == [] and env_of(report, "dev")["resources"] == []
     base_only = example_repo.plan_json("--base-only", capsys=capsys)
     assert [e["env"] for e in base_only["environments"]] == [None]
+
+
+def test_a_relocked_registry_at_the_same_versions_moves_no_model_version(example_repo, capsys):
+    """After the README's set-up the lock has new run ids and artifact paths but the same versions: the plan
+    shows what changed in the objects and says no model version moved."""
+    lock = parse_lock(EXAMPLE_LOCK.read_bytes(), "mlops.lock")
+    entry = lock.models["fraud-xgb"]
+    relocked = entry._replace(resolved=LockedVersion(entry.resolved.version,
+                                                     entry.resolved.artifact_uri.replace("d90858ff", "0000aaaa"),
+                                                     run_id="0000aaaa"))
+    lock.models["fraud-xgb"] = relocked
+    example_repo.write(BASE, write_lock_text(lock))
+    code, out = example_repo.plan("--base-only", "--detailed-exitcode", capsys=capsys)
+    assert code == 2
+    headline = next(line for line in out.splitlines() if line.startswith("**Plan:"))
+    assert "version move" not in headline and "1 model re-locked at the same version" in headline, headline
+    (change,) = env_of(example_repo.plan_json("--base-only", capsys=capsys))["models"]
+    assert change["version_moves"] is False

@@ -56,7 +56,7 @@ def _model_side(side: ModelSide | None) -> dict | None:
 
 def _model(change: ModelChange) -> dict:
     return {"model": change.model, "endpoints": list(change.endpoints), "before": _model_side(change.before),
-            "after": _model_side(change.after), "details": list(change.details)}
+            "after": _model_side(change.after), "version_moves": change.moves, "details": list(change.details)}
 
 
 def _finding(item: LintItem) -> dict:

@@ -62,9 +62,12 @@ def headline(environment: EnvironmentPlan) -> str:
                 "version moves, no lint finding appears or goes, and the pools cost the same.")
     text = (f"**Plan: {environment.count('added')} to add, {environment.count('changed')} to change, "
             f"{environment.count('removed')} to remove** ({environment.unchanged} unchanged)")
-    if environment.models:
-        moved = len(environment.models)
+    moved = sum(1 for change in environment.models if change.moves)
+    if moved:
         text += f" · {moved} model version{'s' if moved != 1 else ''} move{'s' if moved == 1 else ''}"
+    if len(environment.models) > moved:  # same version, another artifact location or lineage
+        same = len(environment.models) - moved
+        text += f" · {same} model{'s' if same != 1 else ''} re-locked at the same version"
     if environment.lint_introduced or environment.lint_resolved:
         text += f" · lint: {len(environment.lint_introduced)} introduced, {len(environment.lint_resolved)} resolved"
     if environment.cost_changed:

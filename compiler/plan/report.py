@@ -80,6 +80,14 @@ class ModelChange:
     after: ModelSide | None
     details: list[str]                # what moved, in words
 
+    @property
+    def moves(self) -> bool:
+        """The served version changes (or the model comes or goes); False when only its artifact location,
+        run id, lineage or how it is pinned changed: the same version, re-registered or re-locked."""
+        if self.before is None or self.after is None:
+            return True
+        return (self.before.registry_name, self.before.version) != (self.after.registry_name, self.after.version)
+
 
 @dataclass
 class LintItem:
