@@ -365,3 +365,54 @@ def test_a_relocked_registry_at_the_same_versions_moves_no_model_version(example
     assert "version move" not in headline and "1 model re-locked at the same version" in headline, headline
     (change,) = env_of(example_repo.plan_json("--base-only", capsys=capsys))["models"]
     assert change["version_moves"] is False
+
+
+# --- destructive changes ---------------------------------------------------------------------------
+
+def test_a_namespace_rename_is_called_out_as_destructive(example_repo, capsys):
+    """A namespace rename deletes and recreates every endpoint: the plan says so before anything else."""
+    example_repo.write(edit(BASE, "  namespace: fraud-ml\n", "  namespace: fraud-ml2\n"))
+    code, out = example_repo.plan("--base-only", capsys=capsys)
+    headline = next(line for line in out.splitlines() if line.startswith("**Plan:"))
+    assert "⚠" in headline and "destructive" in headline
+    assert out.index("### ⚠ Destructive changes") < out.index("### Resources")
+    section = env_of(example_repo.plan_json("--base-only", capsys=capsys))
+    by_name = {(d["kind"], d["name"]): d["reason"] for d in section["destructive"]}
+    reason = by_name[("InferenceService", "fraud-ml/fraud-fraud-api")]
+    assert "recreated as fraud-ml2/fraud-fraud-api" in reason and "the endpoint stops serving" in reason
+    assert "every object in the namespace" in by_name[("Namespace", "fraud-ml")]
+    assert section["destructive"][0]["kind"] in ("InferenceService", "Namespace", "PrometheusRule", "NodePool")
+
+
+def test_a_replica_change_is_not_destructive(example_repo, capsys):
+    example_repo.write(edit(BASE, "replicas: {min: 2, max: 8}", "replicas: {min: 4, max: 8}"))
+    assert env_of(example_repo.plan_json("--base-only", capsys=capsys))["destructive"] == []
+
+
+def test_an_immutable_field_change_is_a_delete_and_recreate():
+    from compiler.plan.destructive import destructive_changes
+    from compiler.plan.object_diff import FieldChange
+    from compiler.plan.report import ResourceChange
+
+    change = ResourceChange("changed", ("serving.kserve.io/v1alpha1", "LocalModelCache", None, "fraud-fraud-xgb-3"),
+                            "serving", "serving.fraud-api.model_cache",
+                            [FieldChange(("spec", "sourceModelUri"), "file:///a", "file:///b")], [])
+    replica = ResourceChange("changed", ("serving.kserve.io/v1beta1", "InferenceService", "ns", "api"), "serving",
+                             "serving.api", [FieldChange(("spec", "predictor", "minReplicas"), 1, 2)], [])
+    (item,) = destructive_changes([change, replica])
+    assert item.kind == "LocalModelCache" and "`spec.sourceModelUri` cannot be updated" in item.reason
+
+
+def test_the_immutable_fields_are_the_upstream_schemas():
+    """Each IMMUTABLE_FIELDS entry that cites a CRD is held against that CRD's `self == oldSelf` rule."""
+    from compiler.plan.destructive import IMMUTABLE_FIELDS
+    from tests.upstream import SKIP_REASON, upstream_dir
+
+    root = upstream_dir()
+    if root is None:
+        pytest.skip(SKIP_REASON)
+    crd = yaml.safe_load((root / "crds" / "serving.kserve.io" / "localmodelcaches.yaml").read_text())
+    schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    assert ("LocalModelCache", ("spec", "sourceModelUri")) in IMMUTABLE_FIELDS
+    field = schema["properties"]["spec"]["properties"]["sourceModelUri"]
+    assert {"message": "StorageUri is immutable", "rule": "self == oldSelf"} in field["x-kubernetes-validations"]

@@ -157,8 +157,10 @@ def _environment_plan(env: str | None, before: _Side, after: _Side, lower: Lower
                                        lint(new, after.lock) if new is not None else [], before)
     costs = cost_lines(old.spec if old is not None else None, new.spec if new is not None else None)
     pipelines = _pipeline_diagrams(old.spec if old else None, new.spec if new else None, resources)
+    from .destructive import destructive_changes
+
     return EnvironmentPlan(env, resources, unchanged, spec_changes, models, introduced, resolved, costs, pipelines,
-                           notes)
+                           notes, destructive_changes(resources))
 
 
 # --- spec changes -----------------------------------------------------------------------------

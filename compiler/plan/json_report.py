@@ -104,6 +104,7 @@ def _environment(environment: EnvironmentPlan) -> dict:
                           "position": _position(c.position)} for c in environment.spec_changes],
         "resources": [_resource(r) for r in environment.resources],
         "models": [_model(m) for m in environment.models],
+        "destructive": [{"kind": d.kind, "name": d.name, "reason": d.reason} for d in environment.destructive],
         "lint": {"introduced": [_finding(i) for i in environment.lint_introduced],
                  "resolved": [_finding(i) for i in environment.lint_resolved]},
         "costs": _costs(environment.costs),

@@ -68,6 +68,8 @@ def headline(environment: EnvironmentPlan) -> str:
     if len(environment.models) > moved:  # same version, another artifact location or lineage
         same = len(environment.models) - moved
         text += f" · {same} model{'s' if same != 1 else ''} re-locked at the same version"
+    if environment.destructive:
+        text += f" · ⚠ {len(environment.destructive)} destructive"
     if environment.lint_introduced or environment.lint_resolved:
         text += f" · lint: {len(environment.lint_introduced)} introduced, {len(environment.lint_resolved)} resolved"
     if environment.cost_changed:
@@ -88,6 +90,8 @@ def _environment(environment: EnvironmentPlan, several: bool, budget: list[int])
     out += [f"> {md.text(note)}" for note in environment.notes]
     if environment.notes:
         out.append("")
+    if environment.destructive:
+        out += _destructive(environment, level)
     if environment.resources:
         out += ["| component | add | change | remove |", "|---|--:|--:|--:|"]
         for component, row in environment.by_component().items():
@@ -107,6 +111,15 @@ def _environment(environment: EnvironmentPlan, several: bool, budget: list[int])
     if environment.pipelines:
         out += _pipelines(environment, level)
     return out
+
+
+def _destructive(environment: EnvironmentPlan, level: str) -> list[str]:
+    out = [f"{level} ⚠ Destructive changes", "",
+           "Applying this deletes these objects (a recreated one is gone until the new one is ready):", "",
+           "| kind | name | what happens |", "|---|---|---|"]
+    for item in environment.destructive:
+        out.append(f"| {md.text(item.kind)} | {md.code(item.name)} | {md.text(item.reason)} |")
+    return out + [""]
 
 
 def _spec_changes(environment: EnvironmentPlan, level: str) -> list[str]:

@@ -119,6 +119,7 @@ class EnvironmentPlan:
     costs: list[CostLine]
     pipelines: list[PipelineDiagram]
     notes: list[str] = field(default_factory=list)
+    destructive: list = field(default_factory=list)   # destructive.Destructive: what the change deletes
 
     @property
     def name(self) -> str:
