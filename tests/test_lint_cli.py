@@ -263,14 +263,16 @@ def test_base_only_without_env(capsys, spec_file):
 
 def test_env_named_prod(capsys, spec_file):
     out = run_cli(capsys, "lint", spec_file(PROD), "--env", "prod", "--format", "json")[1]
-    assert [(f["code"], f["envs"]) for f in json.loads(out)] == [("SERVE003", ["prod"])]
+    # REPRO004: the served model has no mlops.lock entry beside this spec
+    assert [(f["code"], f["envs"]) for f in json.loads(out)] == [("REPRO004", ["prod"]), ("SERVE003", ["prod"])]
 
 
 def test_all_envs_dedupes_and_names_environments(capsys, spec_file):
     text = PROD.replace("startup_timeout: 10m", "startup_timeout: 10s")
     out = run_cli(capsys, "lint", spec_file(text), "--all-envs", "--format", "json")[1]
     found = {(f["code"], tuple(f["envs"])) for f in json.loads(out)}
-    assert found == {("SERVE001", ("base", "prod", "dev")), ("SERVE003", ("prod",))}
+    assert found == {("SERVE001", ("base", "prod", "dev")), ("SERVE003", ("prod",)),
+                     ("REPRO004", ("base", "prod", "dev"))}  # no mlops.lock beside this spec
     text_out = run_cli(capsys, "lint", spec_file(text), "--all-envs")[1]
     assert "(in prod)" in text_out and "(in base" not in text_out
 
