@@ -36,8 +36,34 @@ def spec_file(tmp_path):
     def write(text: str, name: str = "mlops.yaml") -> str:
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
+        _lock_pinned_versions(path)
         return str(path)
     return write
+
+
+def _lock_pinned_versions(path) -> None:
+    """An mlops.lock entry for each `version:` model, as `mlops lock` writes one: these tests are about other
+    rules, and a served version without a lock entry is REPRO004 (tested in tests/lint/cases/REPRO004.yaml)."""
+    from compiler.checked_spec import check_file
+    from compiler.diagnostics import SpecError
+    from compiler.lock import lock_path_for, write_lock
+    from tests.lint.lock_fixtures import build_lock
+
+    try:
+        checked = check_file(str(path))
+    except SpecError:
+        return
+    pinned = {key: {"version": model.version, "previous": [model.version - 1] if model.version > 1 else [],
+                    "lineage": model.lineage.model_dump() if model.lineage else {}}
+              for key, model in checked.spec.models.items() if model.version is not None}
+    if not pinned:
+        return
+    lock = build_lock(pinned, checked)
+    for key, entry in lock.models.items():  # models:/ URIs are the fixtures' shorthand; a lock file holds storage
+        lock.models[key] = entry._replace(
+            resolved=entry.resolved._replace(artifact_uri=f"s3://models/{key}/{entry.resolved.version}"),
+            previous=tuple(v._replace(artifact_uri=f"s3://models/{key}/{v.version}") for v in entry.previous))
+    write_lock(lock, lock_path_for(path))
 
 
 @pytest.fixture(autouse=True)
@@ -263,16 +289,14 @@ def test_base_only_without_env(capsys, spec_file):
 
 def test_env_named_prod(capsys, spec_file):
     out = run_cli(capsys, "lint", spec_file(PROD), "--env", "prod", "--format", "json")[1]
-    # REPRO004: the served model has no mlops.lock entry beside this spec
-    assert [(f["code"], f["envs"]) for f in json.loads(out)] == [("REPRO004", ["prod"]), ("SERVE003", ["prod"])]
+    assert [(f["code"], f["envs"]) for f in json.loads(out)] == [("SERVE003", ["prod"])]
 
 
 def test_all_envs_dedupes_and_names_environments(capsys, spec_file):
     text = PROD.replace("startup_timeout: 10m", "startup_timeout: 10s")
     out = run_cli(capsys, "lint", spec_file(text), "--all-envs", "--format", "json")[1]
     found = {(f["code"], tuple(f["envs"])) for f in json.loads(out)}
-    assert found == {("SERVE001", ("base", "prod", "dev")), ("SERVE003", ("prod",)),
-                     ("REPRO004", ("base", "prod", "dev"))}  # no mlops.lock beside this spec
+    assert found == {("SERVE001", ("base", "prod", "dev")), ("SERVE003", ("prod",))}
     text_out = run_cli(capsys, "lint", spec_file(text), "--all-envs")[1]
     assert "(in prod)" in text_out and "(in base" not in text_out
 

@@ -72,6 +72,7 @@ def _pool(cost: PoolCost | None) -> dict | None:
             "gpus": {"min": cost.gpus_min, "max": cost.gpus_max},
             "price_per_node_hour": None if cost.price.per_node_hour is None else round(cost.price.per_node_hour, 6),
             "price_source": cost.price.source, "price_basis": cost.price.basis,
+            "floor_nodes": cost.floor_nodes, "drivers": list(cost.drivers),
             "monthly": {"min": cost.monthly_min, "max": cost.monthly_max}}
 
 

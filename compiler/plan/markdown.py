@@ -223,8 +223,8 @@ def _gpus(cost: PoolCost | None) -> str:
     if cost is None:
         return "—"
     if not cost.gpus_per_node:
-        return f"{cost.nodes_min}–{cost.nodes_max} nodes"
-    return f"{cost.gpus_min}–{cost.gpus_max} ({cost.nodes_min}–{cost.nodes_max} × {cost.gpus_per_node})"
+        return f"{cost.floor_nodes}–{cost.nodes_max} nodes"
+    return f"{cost.gpus_min}–{cost.gpus_max} ({cost.floor_nodes}–{cost.nodes_max} × {cost.gpus_per_node})"
 
 
 def _range(cost: PoolCost | None) -> str:
@@ -237,8 +237,8 @@ def _range(cost: PoolCost | None) -> str:
 
 def _costs(lines: list[CostLine], level: str) -> list[str]:
     out = [f"{level} GPU cost (node pools, USD per month at {HOURS_PER_MONTH} h)", "",
-           "| pool | GPUs (nodes × per node) | price | before | after | Δ at min | Δ at max |",
-           "|---|---|---|--:|--:|--:|--:|"]
+           "| pool | GPUs (nodes × per node) | price | before | after | Δ floor | Δ ceiling | driven by |",
+           "|---|---|---|--:|--:|--:|--:|---|"]
     spot = False
     for line in lines:
         current = line.after or line.before
@@ -253,16 +253,18 @@ def _costs(lines: list[CostLine], level: str) -> list[str]:
         name = f"**{md.text(line.pool)}**" if line.changed else md.text(line.pool)
         out.append(f"| {name} ({kind}) | {gpus} | {md.text(price)} | {_range(line.before)} | {_range(line.after)} | "
                    f"{md.text(signed_usd(low)) if line.changed else '·'} | "
-                   f"{md.text(signed_usd(high)) if line.changed else '·'} |")
+                   f"{md.text(signed_usd(high)) if line.changed else '·'} | "
+                   f"{'<br>'.join(md.text(d) for d in current.drivers)} |")
     low_before, high_before, unknown_before = totals(lines, "before")
     low_after, high_after, unknown_after = totals(lines, "after")
     out.append(f"| **total** | | | {md.text(f'{usd(low_before)}–{usd(high_before)}')} | "
                f"{md.text(f'{usd(low_after)}–{usd(high_after)}')} | "
                f"**{md.text(signed_usd(round(low_after - low_before, 2)))}** | "
-               f"**{md.text(signed_usd(round(high_after - high_before, 2)))}** |")
+               f"**{md.text(signed_usd(round(high_after - high_before, 2)))}** | |")
     out.append("")
     notes = [f"Prices are on-demand estimates (AWS us-east-1, {PRICE_DATE}, see `compiler/gpu_catalogue.py`) "
-             "unless `platform.prices` overrides them; min–max follows `nodes.min`…`nodes.max`."]
+             "unless `platform.prices` overrides them. The floor is the nodes that never scale away: `nodes.min`, "
+             "or more when the endpoints' minimum replicas need them; the ceiling is `nodes.max`."]
     if spot:
         notes.append("Spot pools are priced at the on-demand rate: an upper bound.")
     if unknown_before or unknown_after:
