@@ -416,3 +416,10 @@ def test_the_immutable_fields_are_the_upstream_schemas():
     assert ("LocalModelCache", ("spec", "sourceModelUri")) in IMMUTABLE_FIELDS
     field = schema["properties"]["spec"]["properties"]["sourceModelUri"]
     assert {"message": "StorageUri is immutable", "rule": "self == oldSelf"} in field["x-kubernetes-validations"]
+
+
+def test_a_served_model_without_a_lock_entry_is_noted_as_a_placeholder(example_repo, capsys):
+    example_repo.write(edit(BASE, "registry_name: merchant-embed\n    version: 2", "registry_name: merchant-embed\n    version: 9"))
+    _, out = example_repo.plan("--base-only", capsys=capsys)
+    note = next(line for line in out.splitlines() if line.startswith("> models.merchant-embed"))
+    assert "placeholder storage URI" in note and "--allow-placeholder-models" in note

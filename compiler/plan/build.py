@@ -143,6 +143,13 @@ def _environment_plan(env: str | None, before: _Side, after: _Side, lower: Lower
         notes.append(f"environment {env!r} does not exist at {before.revision.label}: everything in it is new.")
     if new is None:
         notes.append(f"environment {env!r} no longer exists: everything in it is removed.")
+    if new is not None:
+        from ..lock import placeholder_models
+
+        for problem in placeholder_models(new, after.lock):  # what `mlops compile` refuses
+            notes.append(f"{problem.message.split(':', 1)[0]}: no lock entry, so the objects below serve a placeholder "
+                         "storage URI (s3://mlops-placeholder/...) that cannot serve; `mlops compile` refuses it "
+                         "without --allow-placeholder-models: run `mlops lock`")
     # What compile lowers with: the lock's entries that are fresh for this spec (a stale entry is not served).
     old_usable = usable_lock(old, before.lock)[0] if old is not None else None
     new_usable = usable_lock(new, after.lock)[0] if new is not None else None
