@@ -117,17 +117,37 @@ def new_staging(target: Path) -> Path:
     return staging
 
 
+#: Files a user keeps inside a folder compile replaces, carried into the new build unless compile
+#: writes one of that name: a Pulumi stack's settings (`pulumi stack init prod` and `pulumi config set`
+#: write Pulumi.prod.yaml next to the program's Pulumi.yaml, in DIR/<env>/pulumi/).
+USER_FILES = ("Pulumi.*.yaml",)
+
+
 def carry_over(target: Path, staging: Path, replaced: list[str]) -> None:
-    """Copy into `staging` what the previous build has besides the folders this compile replaces."""
+    """Copy into `staging` what the previous build has besides the folders this compile replaces, and the
+    user's files (USER_FILES) inside those folders."""
     if not target.is_dir():
         return
     for entry in sorted(target.iterdir()):
-        if entry.name in replaced or entry.name.startswith(".staging-"):
+        if entry.name.startswith(".staging-"):
+            continue
+        if entry.name in replaced:
+            _carry_user_files(entry, staging / entry.name)
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.copytree(entry, staging / entry.name, symlinks=True)
         else:
             shutil.copy2(entry, staging / entry.name, follow_symlinks=False)
+
+
+def _carry_user_files(previous: Path, folder: Path) -> None:
+    if not previous.is_dir() or previous.is_symlink() or not folder.is_dir():
+        return
+    for pattern in USER_FILES:
+        for entry in sorted(previous.glob(pattern)):
+            if entry.name != "Pulumi.yaml" and not os.path.lexists(folder / entry.name) and \
+                    (entry.is_file() or entry.is_symlink()):
+                shutil.copy2(entry, folder / entry.name, follow_symlinks=False)
 
 
 def publish(staging: Path, target: Path) -> str | None:

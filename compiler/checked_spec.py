@@ -36,7 +36,7 @@ def check_document(document: LoadedDocument, env: str | None = None) -> CheckedS
     data, source_map = document.data, document.source_map
     if env is not None:
         data, source_map = apply_overlay(data, source_map, env)
-    spec = validate_data(data, source_map)
+    spec = validate_data(data, source_map, document.text)
     check_references(spec, source_map, env)
     check_serving(spec, source_map)
     check_node_pools(spec, source_map)

@@ -125,7 +125,8 @@ def _parse(text: str, path: str) -> Any:
         problem = (error.problem or error.context or "invalid YAML").strip()
         if "\t" in _line_at(text, mark) and ("tab" in problem or "found character" in problem):
             problem = "tab character; YAML indents with spaces only"
-        raise SpecError(Diagnostic(_position(path, mark), f"YAML syntax error: {problem}")) from None
+        raise SpecError(Diagnostic(_position(path, mark), f"YAML syntax error: {problem}",
+                                   hint=_syntax_hint(problem, _line_at(text, mark)))) from None
     except RecursionError:
         raise SpecError(Diagnostic(Position(path, 1, 1), f"the document nests deeper than Python's parser can "
                                    f"follow; a spec nests at most {MAX_DEPTH} levels")) from None
@@ -187,10 +188,18 @@ def _strict_constructor(base: type) -> type:
         def construct_mapping(self, node: Any, *args: Any, **kwargs: Any) -> Any:
             from ruamel.yaml.nodes import ScalarNode
 
+            first_at: dict = {}
             for key_node, _ in node.value:  # `? {a: 1}: x`: ruamel would try to hash a mapping
                 if not isinstance(key_node, ScalarNode):
                     raise _BadScalar(key_node.start_mark, "a mapping or list used as a key; keys in a spec are "
                                      "strings")
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                # ruamel's DuplicateKeyError marks the mapping's start, not the first key: find it here.
+                earlier = first_at.setdefault((key_node.tag, key_node.value), key_node.start_mark)
+                if earlier is not key_node.start_mark:
+                    raise _BadScalar(key_node.start_mark, f"duplicate key {key_node.value!r}: it is already "
+                                     f"defined at line {earlier.line + 1}; each key appears once in a mapping")
             try:
                 return super().construct_mapping(node, *args, **kwargs)
             except AttributeError:  # `a: &x {<<: *x}`: ruamel merges a mapping it has not finished building
@@ -200,6 +209,22 @@ def _strict_constructor(base: type) -> type:
     StrictConstructor.add_constructor("tag:yaml.org,2002:int", StrictConstructor.construct_yaml_int)
 
     return StrictConstructor
+
+
+# A value that starts with `*` is a YAML alias (`*name`), so `schedule: */5 * * * *` stops the parser.
+_STAR_VALUE = re.compile(r"(^|:|-)\s+\*")
+_INDENTATION_PROBLEMS = ("mapping values are not allowed", "expected <block end>", "could not find expected ':'",
+                         "did not find expected key", "did not find expected '-' indicator")
+
+
+def _syntax_hint(problem: str, line: str) -> str | None:
+    """What the parser's words most likely mean for a spec author (the parser says only what it met)."""
+    if _STAR_VALUE.search(line) and ("alias" in problem or "alphabetic or numeric" in problem):
+        return ("a value that starts with `*` is read as a YAML alias; quote it, e.g. schedule: \"*/5 * * * *\"")
+    if any(words in problem for words in _INDENTATION_PROBLEMS):
+        return ("likely wrong indentation: keys of one mapping start in the same column, and a key's children are "
+                "indented further (with spaces); a value that holds ': ' must be quoted")
+    return None
 
 
 def _position(path: str, mark: Any) -> Position:

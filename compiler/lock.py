@@ -298,6 +298,34 @@ def resolve_model(checked: "CheckedSpec", lock: Lock | None, model_key: str,
     return None, warning.render()
 
 
+def placeholder_models(checked: "CheckedSpec", lock: Lock | None) -> list[Diagnostic]:
+    """An error for every served model without a fresh lock entry: its endpoints would get a placeholder URI.
+
+    `mlops compile` refuses them unless `--allow-placeholder-models` says the placeholder is meant
+    (a first compile before any registry exists); lint reports the same models (REPRO001, REPRO006).
+    """
+    served = sorted({endpoint.model for endpoint in checked.spec.serving.values()})
+    requirements = lock_requirements(checked)
+    lock_file = str(lock_path_for(checked.path)) if lock is None else lock.path
+    problems = []
+    for key in served:
+        if key not in requirements:
+            continue
+        why = _why_unusable(lock, requirements[key], lock_file)
+        if why is not None:
+            endpoints = ", ".join(sorted(n for n, e in checked.spec.serving.items() if e.model == key))
+            problems.append(Diagnostic(requirements[key].position, f"models.{key}: {why}; endpoint {endpoints} "
+                                       f"would serve the placeholder storage URI {PLACEHOLDER_PREFIX}/..., which no "
+                                       "model server can download", ("models", key),
+                                       hint=f"run `{_lock_command(checked)}`, or compile with "
+                                            "--allow-placeholder-models to write manifests that cannot serve yet"))
+    return problems
+
+
+#: backends/kubernetes/context.py PLACEHOLDER_BUCKET (the lock module does not import the backends).
+PLACEHOLDER_PREFIX = "s3://mlops-placeholder"
+
+
 def usable_lock(checked: "CheckedSpec", lock: Lock | None) -> tuple[Lock | None, list[str]]:
     """The lock with only the entries that are fresh for `checked`, and a rendered warning per other model.
 
@@ -388,18 +416,52 @@ LOCK_HEADER = (
 
 
 def lock_to_data(lock: Lock) -> dict:
+    base = Path(lock.path).parent
     return {"lock_version": LOCK_FORMAT_VERSION,
-            "models": {key: _entry_to_data(lock.models[key]) for key in sorted(lock.models)}}
+            "models": {key: _entry_to_data(lock.models[key], base) for key in sorted(lock.models)}}
 
 
-def _entry_to_data(entry: LockedModel) -> dict:
+def portable_artifact_uri(uri: str, base: Path) -> str:
+    """A `file://` URI inside the lock's directory as `file:<relative path>`: a lock of a local (demo)
+    registry then reads the same on every machine and in every clone. Anything else is kept as is."""
+    from urllib.parse import quote, unquote, urlsplit
+
+    if not uri.lower().startswith("file://"):
+        return uri
+    parts = urlsplit(uri)
+    if parts.netloc not in ("", "localhost") or parts.query or parts.fragment:
+        return uri
+    path, root = Path(unquote(parts.path)), base.resolve()
+    if not path.is_absolute() or not path.is_relative_to(root) or path == root:
+        return uri
+    return "file:" + quote(path.relative_to(root).as_posix(), safe="/")
+
+
+def resolved_artifact_uri(uri: str, base: Path) -> tuple[str, str | None]:
+    """(the absolute `file://` URI, None) of a relative `file:<path>` written by portable_artifact_uri, or
+    (uri, why not) when it leaves the lock's directory. Other URIs come back unchanged."""
+    from urllib.parse import unquote
+
+    if not uri.lower().startswith("file:") or uri[len("file:"):].startswith("/"):
+        return uri, None
+    relative = unquote(uri[len("file:"):])
+    root = base.resolve()
+    # Lexically first (a lock names no symlink), so `..` can never climb out of the project.
+    normal = os.path.normpath(relative)
+    if os.path.isabs(normal) or normal == ".." or normal.startswith("../") or normal == ".":
+        return uri, (f"{_shown(uri)} leaves the lock's directory; a relative artifact path names a file inside "
+                     "the project")
+    return (root / normal).as_uri(), None
+
+
+def _entry_to_data(entry: LockedModel, base: Path) -> dict:
     requested = {"alias": entry.alias} if entry.alias is not None else {"version": entry.requested_version}
     return {
-        "artifact_uri": entry.resolved.artifact_uri,
+        "artifact_uri": portable_artifact_uri(entry.resolved.artifact_uri, base),
         "images": dict(entry.resolved.images),
         "lineage": {k: entry.lineage.get(k) for k in LINEAGE_KEYS},
         "lineage_source": {k: entry.lineage_source.get(k, "missing") for k in LINEAGE_KEYS},
-        "previous": [{"artifact_uri": v.artifact_uri, "images": dict(v.images),
+        "previous": [{"artifact_uri": portable_artifact_uri(v.artifact_uri, base), "images": dict(v.images),
                       "lineage": {k: v.lineage_value(k) for k in LINEAGE_KEYS}, "run_id": v.run_id,
                       "version": v.version} for v in entry.previous],
         "registry_name": entry.registry_name,
@@ -604,6 +666,8 @@ class _LockReader:
     def artifact(self, value: Any, where: tuple) -> str:
         uri = self.text(value, where) or ""
         problem = artifact_uri_problem(uri) if uri else None
+        if problem is None and uri:
+            uri, problem = resolved_artifact_uri(uri, Path(self.path).parent)
         if problem is not None:
             self.fail(where, problem)
         return uri

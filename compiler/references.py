@@ -46,6 +46,9 @@ def check_references(spec: Spec, source_map: SourceMap, env: str | None = None) 
         ref.check(here + ("runtime",), endpoint.runtime, runtimes, "runtime")
         ref.check(here + ("resources", "pool"), endpoint.resources.pool, pools, "node pool")
 
+    if spec.platform.prices:
+        _check_price_keys(spec, ref)
+
     receivers = spec.platform.alerts.receivers
     for name, monitor in spec.monitoring.items():
         here = ("monitoring", name)
@@ -101,6 +104,18 @@ class _Resolver:
         hint = f"known: {', '.join(choices)}" if choices else f"no {what} is defined"
         position = self.map.key(path) if key else self.map.value(path)
         self.bag.add(position, message, path, hint)
+
+
+def _check_price_keys(spec: Spec, ref: "_Resolver") -> None:
+    """A price key the cost estimate never reads (`h100` for `h100-80gb`) would silently price nothing."""
+    from . import gpu_catalogue, instance_types
+
+    named = {t for pool in spec.node_pools.values() for t in pool.instance_types}
+    for key in spec.platform.prices:
+        if key in gpu_catalogue.ACCELERATORS or key in named or instance_types.get(key) is not None:
+            continue
+        ref.missing(("platform", "prices", key), key, [*gpu_catalogue.ACCELERATORS, *sorted(named)],
+                    "price key (an accelerator, or an instance type of a node pool)", key=True)
 
 
 def _check_step_names(name: str, pipeline, bag: DiagnosticBag, source_map: SourceMap) -> None:

@@ -109,8 +109,12 @@ def _absolute_sqlite(uri: str, base: Path) -> tuple[str, Path | None]:
 
 
 def _read_only_uri(path: Path) -> str:
-    """SQLAlchemy's URI for SQLite's read-only mode: MLflow can then create and migrate nothing."""
-    return f"sqlite:///file:{_quoted(path)}?mode=ro&uri=true"
+    """SQLAlchemy's URI for SQLite's read-only mode: MLflow can then create and migrate nothing.
+
+    `sqlite+pysqlite:` (the same driver): MLflow makes the parent directories of every `sqlite:///PATH`
+    (mlflow/store/db/utils.py _make_parent_dirs_if_sqlite), and would read `file:/abs/...` as a relative
+    path, leaving an empty `file:/...` directory tree wherever `mlops lock` runs."""
+    return f"sqlite+pysqlite:///file:{_quoted(path)}?mode=ro&uri=true"
 
 
 def _client(registry: Registry, *, read_only: bool = True):

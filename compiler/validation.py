@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any
 
 from .diagnostics import Diagnostic, SpecError
@@ -22,8 +23,10 @@ def dotted(path: tuple) -> str:
     return text or "(top level)"
 
 
-def validate_data(data: dict, source_map: SourceMap):
-    """Build the Spec model or raise SpecError listing every problem at its position."""
+def validate_data(data: dict, source_map: SourceMap, text: str | None = None):
+    """Build the Spec model or raise SpecError listing every problem at its position.
+
+    `text` is the document's source: a number where a string belongs is quoted as the user wrote it."""
     from pydantic import ValidationError
 
     from .spec import Spec
@@ -31,10 +34,10 @@ def validate_data(data: dict, source_map: SourceMap):
     try:
         return Spec.model_validate(data)
     except ValidationError as error:
-        raise SpecError([_diagnostic(item, source_map, data) for item in error.errors(include_url=False)]) from None
+        raise SpecError([_diagnostic(item, source_map, data, text) for item in error.errors(include_url=False)]) from None
 
 
-def _diagnostic(item: dict, source_map: SourceMap, data: dict) -> Diagnostic:
+def _diagnostic(item: dict, source_map: SourceMap, data: dict, text: str | None = None) -> Diagnostic:
     from .spec import Spec
     from .spec.introspection import keys_of, model_at
 
@@ -57,10 +60,27 @@ def _diagnostic(item: dict, source_map: SourceMap, data: dict) -> Diagnostic:
         where = f" in {dotted(loc[:-1])}" if loc[:-1] else " at the top level"
         return Diagnostic(source_map.key(loc[:-1]) if loc[:-1] else source_map.value(()),
                           f"missing required key {loc[-1]!r}{where}", loc)
+    if kind == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        position = source_map.value(loc)
+        written = _written_token(text, position) if position.file == source_map.file else None
+        written = written or repr(value)
+        return Diagnostic(position, f"{dotted(loc)}: expected a string; you wrote {written}, which YAML reads as "
+                          f"the number {value!r}; quote it: '{written}'", loc)
     # A mapping or list as a whole is wrong (min > max, alias and version): point at its key.
     whole = isinstance(value, (dict, list)) and kind not in _TYPE_WORDS
     position = source_map.key(loc) if whole else source_map.value(loc)
     return Diagnostic(position, f"{dotted(loc)}: {_message(item, value)}", loc)
+
+
+def _written_token(text: str | None, position: Any) -> str | None:
+    """The plain scalar written at `position` in `text` (`1.30`, which YAML reads as 1.3)."""
+    if text is None:
+        return None
+    lines = text.splitlines()
+    if not 0 < position.line <= len(lines):
+        return None
+    token = re.match(r"[-+.0-9A-Za-z_]+", lines[position.line - 1][position.col - 1:])
+    return token.group(0) if token else None
 
 
 def _written(loc: tuple, data: Any) -> tuple:

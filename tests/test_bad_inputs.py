@@ -30,6 +30,7 @@ def test_bad_input(path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert code == int(expected["exit"]), err
     assert "Traceback" not in err
+    assert "{{" not in err, err  # a message template's escaped braces printed as written
     assert expected["message"] in err, err
     if expected["at"]:
         assert f"{path}:{expected['at']}: error: " in err, err

@@ -85,3 +85,19 @@ def test_unknown_backend_is_a_usage_error(tmp_path: Path) -> None:
 def test_base_without_env(tmp_path: Path) -> None:
     assert main(["compile", str(CASES[0]), "-o", str(tmp_path)]) == 0
     assert (tmp_path / "base" / "manifests" / "namespace.yaml").is_file()
+
+
+def test_a_compile_keeps_the_files_a_user_keeps_in_the_build(tmp_path: Path) -> None:
+    """`pulumi stack init prod` writes Pulumi.prod.yaml beside the emitted program: compile replaces only what
+    it writes, so the stack's settings (and anything the user put beside the folders) survive."""
+    assert main(["compile", str(EXAMPLE), "--env", "prod", "-o", str(tmp_path)]) == 0
+    stack = tmp_path / "prod" / "pulumi" / "Pulumi.prod.yaml"
+    stack.write_text("config:\n  mlops:context: prod-cluster\n")
+    beside = tmp_path / "prod" / "Pulumi.prod.yaml"
+    beside.write_text("config: {}\n")
+    (tmp_path / "prod" / "manifests" / "stale.yaml").write_text("kind: Stale\n")
+    assert main(["compile", str(EXAMPLE), "--env", "prod", "-o", str(tmp_path)]) == 0
+    assert stack.read_text() == "config:\n  mlops:context: prod-cluster\n"
+    assert beside.read_text() == "config: {}\n"
+    assert not (tmp_path / "prod" / "manifests" / "stale.yaml").exists()  # what compile owns is replaced
+    assert (tmp_path / "prod" / "pulumi" / "Pulumi.yaml").exists()

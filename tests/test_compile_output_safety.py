@@ -40,7 +40,7 @@ def specs(tmp_path) -> tuple[Path, Path]:
 
 
 def compile_to(spec: Path, out: Path) -> int:
-    return main(["compile", str(spec), "--env", "prod", "-o", str(out)])
+    return main(["compile", str(spec), "--env", "prod", "-o", str(out), "--allow-placeholder-models"])
 
 
 @pytest.fixture
@@ -181,7 +181,7 @@ KILLER = textwrap.dedent("""
                 return deadly("rename")(source, target)
             return real["rename"](source, target)
         build_output.os.rename = rename
-    sys.exit(main(["compile", sys.argv[4], "--env", "prod", "-o", sys.argv[5]]))
+    sys.exit(main(["compile", sys.argv[4], "--env", "prod", "-o", sys.argv[5], "--allow-placeholder-models"]))
 """)
 
 
@@ -234,7 +234,7 @@ SLOW = textwrap.dedent("""
             log.write(f"end {os.getpid()} {time.monotonic()}\\n")
         return result
     build_output.publish = publish
-    sys.exit(main(["compile", sys.argv[1], "--env", "prod", "-o", sys.argv[2]]))
+    sys.exit(main(["compile", sys.argv[1], "--env", "prod", "-o", sys.argv[2], "--allow-placeholder-models"]))
 """)
 
 

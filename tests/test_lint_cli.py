@@ -36,8 +36,34 @@ def spec_file(tmp_path):
     def write(text: str, name: str = "mlops.yaml") -> str:
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
+        _lock_pinned_versions(path)
         return str(path)
     return write
+
+
+def _lock_pinned_versions(path) -> None:
+    """An mlops.lock entry for each `version:` model, as `mlops lock` writes one: these tests are about other
+    rules, and a served version without a lock entry is REPRO006 (tested in tests/lint/cases/REPRO006.yaml)."""
+    from compiler.checked_spec import check_file
+    from compiler.diagnostics import SpecError
+    from compiler.lock import lock_path_for, write_lock
+    from tests.lint.lock_fixtures import build_lock
+
+    try:
+        checked = check_file(str(path))
+    except SpecError:
+        return
+    pinned = {key: {"version": model.version, "previous": [model.version - 1] if model.version > 1 else [],
+                    "lineage": model.lineage.model_dump() if model.lineage else {}}
+              for key, model in checked.spec.models.items() if model.version is not None}
+    if not pinned:
+        return
+    lock = build_lock(pinned, checked)
+    for key, entry in lock.models.items():  # models:/ URIs are the fixtures' shorthand; a lock file holds storage
+        lock.models[key] = entry._replace(
+            resolved=entry.resolved._replace(artifact_uri=f"s3://models/{key}/{entry.resolved.version}"),
+            previous=tuple(v._replace(artifact_uri=f"s3://models/{key}/{v.version}") for v in entry.previous))
+    write_lock(lock, lock_path_for(path))
 
 
 @pytest.fixture(autouse=True)

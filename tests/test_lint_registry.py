@@ -36,7 +36,8 @@ BEYOND_RULES_MD = {"GPU008", "GPU009", "GPU010", "MON006", "MON007", "MON008", "
                    "PATCH001",  # issue 15: overrides
                    "SEC001",  # issue 15: credentials in plain env values
                    # issue 19, the traps closed in the output: rollback records, declared lineage, MIG/MPS limits
-                   "REPRO004", "REPRO005", "GPU011", "GPU012", "GPU013", "SKEW007"}
+                   "REPRO004", "REPRO005", "GPU011", "GPU012", "GPU013", "SKEW007",
+                   "DEPS003", "REPRO006"}  # issue 17: a missing lockfile, a served version without a storage URI
 
 
 def test_every_code_of_rules_md_is_registered_with_its_name_and_severity():

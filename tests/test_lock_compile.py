@@ -73,11 +73,22 @@ def test_frozen_fails_on_a_stale_lock(spec, tmp_path, capsys):
     assert "models.fraud-xgb: the entry in" in capsys.readouterr().err
 
 
-def test_without_frozen_a_stale_alias_compiles_with_a_placeholder_and_a_warning(spec, tmp_path, capsys):
+def test_without_frozen_a_stale_alias_is_refused_at_the_model(spec, tmp_path, capsys):
+    """A placeholder storage URI cannot serve: compile refuses it unless the flag says it is meant."""
     spec.write_text(spec.read_text().replace("alias: champion ", "alias: challenger", 1))
-    assert main(["compile", str(spec), "-o", str(tmp_path / "build")]) == 0
+    assert main(["compile", str(spec), "-o", str(tmp_path / "build")]) == 1
+    err = capsys.readouterr().err
+    assert f"{spec}:64:12: error: models.fraud-xgb:" in err and "placeholder storage URI" in err
+    assert "--allow-placeholder-models" in err
+    assert not (tmp_path / "build" / "base").exists()
+
+
+def test_allow_placeholder_models_compiles_with_a_placeholder_and_says_so(spec, tmp_path, capsys):
+    spec.write_text(spec.read_text().replace("alias: champion ", "alias: challenger", 1))
+    assert main(["compile", str(spec), "-o", str(tmp_path / "build"), "--allow-placeholder-models"]) == 0
     err = capsys.readouterr().err
     assert f"{spec}:64:12: warning: models.fraud-xgb:" in err and "placeholder storage URI" in err
+    assert "1 served model compiled with a placeholder storage URI" in err
     locked = read_lock(spec).entry("fraud-xgb").resolved.artifact_uri
     uris = [u for s in inference_services(tmp_path / "build" / "base").values() for u in storage_uris(s)]
     assert locked not in uris

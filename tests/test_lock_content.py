@@ -94,3 +94,36 @@ def test_frozen_refuses_the_demo_registrys_local_artifacts(spec, tmp_path, capsy
                                  "hf://org/model", "oci://registry.example/m:1", "hdfs://nn/m", "file:///tmp/m"])
 def test_what_kserve_downloads_is_accepted(uri):
     assert artifact_uri_problem(uri) is None
+
+
+# --- a portable lock: local artifacts inside the project are written relative to the lock --------
+
+def test_local_artifacts_inside_the_project_are_written_relative_and_read_back_absolute(tmp_path):
+    from compiler.lock import Lock, LockedModel, LockedVersion, parse_lock, write_lock_text
+
+    inside = (tmp_path / "mlartifacts" / "r1" / "artifacts" / "model").as_uri()
+    elsewhere = "file:///srv/registry/r0/artifacts/model"
+    entry = LockedModel("m", "m", "champion", None, LockedVersion(2, inside, run_id="r1"), {}, {},
+                        (LockedVersion(1, elsewhere, run_id="r0"),), "sha256:0")
+    text = write_lock_text(Lock(str(tmp_path / "mlops.lock"), {"m": entry}))
+    assert "artifact_uri: file:mlartifacts/r1/artifacts/model\n" in text and str(tmp_path) not in text
+    assert f"artifact_uri: {elsewhere}\n" in text  # outside the project: kept as the registry says
+    read = parse_lock(text.encode(), str(tmp_path / "mlops.lock")).entry("m")
+    assert read.resolved.artifact_uri == inside and read.previous[0].artifact_uri == elsewhere
+    moved = tmp_path / "clone"
+    moved.mkdir()
+    assert parse_lock(text.encode(), str(moved / "mlops.lock")).entry("m").resolved.artifact_uri == \
+        (moved / "mlartifacts" / "r1" / "artifacts" / "model").as_uri()  # the same lock in another checkout
+
+
+@pytest.mark.parametrize("relative", ["file:../outside/model", "file:mlartifacts/../../x", "file:..", "file:."])
+def test_a_relative_artifact_path_cannot_leave_the_project(spec, tmp_path, capsys, relative):
+    line = edit_lock(spec, URI, relative)
+    assert main(["compile", str(spec), "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert f"mlops.lock:{line}:" in err and "leaves the lock's directory" in err, err
+
+
+def test_the_committed_example_lock_is_portable():
+    text = (REPO / "mlops.lock.example").read_text()
+    assert "file:///" not in text and "file:mlartifacts/" in text

@@ -327,9 +327,99 @@ def test_a_1000_endpoint_plan_with_one_change_takes_seconds(tmp_path, capsys):
     (tmp_path / "mlops.yaml").write_text(change_one_thing(text))
     started = time.perf_counter()
     assert main(["plan", str(tmp_path / "mlops.yaml"), "--base-spec", str(tmp_path / "base.yaml"),
-                 "--format", "json"]) == 0
+                 "--format", "json", "--base-only"]) == 0  # one section: the environments would triple it
     elapsed = time.perf_counter() - started
     section = env_of(json.loads(capsys.readouterr().out))
     # The replica maximum is on the InferenceService and on its HTTPScaledObject (it scales on concurrency).
     assert section["summary"]["changed"] == 2 and section["summary"]["unchanged"] > 5000
     assert elapsed < 60, f"{elapsed:.1f} s"
+
+
+def test_without_env_a_change_in_an_overlay_is_planned(example_repo, capsys):
+    """`plan --base REF` planned the base spec only: prod's replicas changed and the plan said "No changes"."""
+    example_repo.write(edit(BASE, "fraud-api: {replicas: {min: 3}}", "fraud-api: {replicas: {min: 5}}"))
+    code, out = example_repo.plan("--detailed-exitcode", capsys=capsys)
+    assert code == 2 and "No changes" not in out.split("## Environment `prod`")[-1]
+    report = example_repo.plan_json(capsys=capsys)
+    assert [e["env"] for e in report["environments"]] == [None, "dev", "prod"]
+    (changed,) = [r for r in env_of(report, "prod")["resources"] if r["kind"] == "InferenceService"]
+    assert {"path": "spec.predictor.minReplicas", "old": 3, "new": 5, "kind": "changed"} in changed["changes"]
+    assert env_of(report)["resources"] == [] and env_of(report, "dev")["resources"] == []
+    base_only = example_repo.plan_json("--base-only", capsys=capsys)
+    assert [e["env"] for e in base_only["environments"]] == [None]
+
+
+def test_a_relocked_registry_at_the_same_versions_moves_no_model_version(example_repo, capsys):
+    """After the README's set-up the lock has new run ids and artifact paths but the same versions: the plan
+    shows what changed in the objects and says no model version moved."""
+    lock = parse_lock(EXAMPLE_LOCK.read_bytes(), "mlops.lock")
+    entry = lock.models["fraud-xgb"]
+    relocked = entry._replace(resolved=LockedVersion(entry.resolved.version,
+                                                     entry.resolved.artifact_uri.replace("d90858ff", "0000aaaa"),
+                                                     run_id="0000aaaa"))
+    lock.models["fraud-xgb"] = relocked
+    example_repo.write(BASE, write_lock_text(lock))
+    code, out = example_repo.plan("--base-only", "--detailed-exitcode", capsys=capsys)
+    assert code == 2
+    headline = next(line for line in out.splitlines() if line.startswith("**Plan:"))
+    assert "version move" not in headline and "1 model re-locked at the same version" in headline, headline
+    (change,) = env_of(example_repo.plan_json("--base-only", capsys=capsys))["models"]
+    assert change["version_moves"] is False
+
+
+# --- destructive changes ---------------------------------------------------------------------------
+
+def test_a_namespace_rename_is_called_out_as_destructive(example_repo, capsys):
+    """A namespace rename deletes and recreates every endpoint: the plan says so before anything else."""
+    example_repo.write(edit(BASE, "  namespace: fraud-ml\n", "  namespace: fraud-ml2\n"))
+    code, out = example_repo.plan("--base-only", capsys=capsys)
+    headline = next(line for line in out.splitlines() if line.startswith("**Plan:"))
+    assert "⚠" in headline and "destructive" in headline
+    assert out.index("### ⚠ Destructive changes") < out.index("### Resources")
+    section = env_of(example_repo.plan_json("--base-only", capsys=capsys))
+    by_name = {(d["kind"], d["name"]): d["reason"] for d in section["destructive"]}
+    reason = by_name[("InferenceService", "fraud-ml/fraud-fraud-api")]
+    assert "recreated as fraud-ml2/fraud-fraud-api" in reason and "the endpoint stops serving" in reason
+    assert "every object in the namespace" in by_name[("Namespace", "fraud-ml")]
+    assert section["destructive"][0]["kind"] in ("InferenceService", "Namespace", "PrometheusRule", "NodePool")
+
+
+def test_a_replica_change_is_not_destructive(example_repo, capsys):
+    example_repo.write(edit(BASE, "replicas: {min: 2, max: 8}", "replicas: {min: 4, max: 8}"))
+    assert env_of(example_repo.plan_json("--base-only", capsys=capsys))["destructive"] == []
+
+
+def test_an_immutable_field_change_is_a_delete_and_recreate():
+    from compiler.plan.destructive import destructive_changes
+    from compiler.plan.object_diff import FieldChange
+    from compiler.plan.report import ResourceChange
+
+    change = ResourceChange("changed", ("serving.kserve.io/v1alpha1", "LocalModelCache", None, "fraud-fraud-xgb-3"),
+                            "serving", "serving.fraud-api.model_cache",
+                            [FieldChange(("spec", "sourceModelUri"), "file:///a", "file:///b")], [])
+    replica = ResourceChange("changed", ("serving.kserve.io/v1beta1", "InferenceService", "ns", "api"), "serving",
+                             "serving.api", [FieldChange(("spec", "predictor", "minReplicas"), 1, 2)], [])
+    (item,) = destructive_changes([change, replica])
+    assert item.kind == "LocalModelCache" and "`spec.sourceModelUri` cannot be updated" in item.reason
+
+
+def test_the_immutable_fields_are_the_upstream_schemas():
+    """Each IMMUTABLE_FIELDS entry that cites a CRD is held against that CRD's `self == oldSelf` rule."""
+    from compiler.plan.destructive import IMMUTABLE_FIELDS
+    from tests.upstream import SKIP_REASON, upstream_dir
+
+    root = upstream_dir()
+    if root is None:
+        pytest.skip(SKIP_REASON)
+    crd = yaml.safe_load((root / "crds" / "serving.kserve.io" / "localmodelcaches.yaml").read_text())
+    schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    assert ("LocalModelCache", ("spec", "sourceModelUri")) in IMMUTABLE_FIELDS
+    field = schema["properties"]["spec"]["properties"]["sourceModelUri"]
+    assert {"message": "StorageUri is immutable", "rule": "self == oldSelf"} in field["x-kubernetes-validations"]
+
+
+def test_a_served_model_without_a_lock_entry_is_noted_as_a_placeholder(example_repo, capsys):
+    example_repo.write(edit(BASE, "registry_name: merchant-embed\n    version: 2", "registry_name: merchant-embed\n    version: 9"))
+    _, out = example_repo.plan("--base-only", capsys=capsys)
+    note = next(line for line in out.splitlines() if line.startswith("> models.merchant-embed"))
+    assert "placeholder storage URI" in note and "--allow-placeholder-models" in note

@@ -180,3 +180,58 @@ def test_the_plan_says_where_each_lineage_fact_comes_from():
     assert "data_version: `x` → `s3://d/2` (declared in the spec, not in the registry)" in text
     assert "preprocessing_version: `x` (registry version tag)" in text
     assert "code_version: `x` (registry run tag)" in text
+
+
+# --- the cost floor follows the workloads ------------------------------------------------------
+
+_COST_SPEC = """apiVersion: mlops/v1
+kind: System
+metadata: {name: t, namespace: t}
+runtimes: {serve: {image: "ghcr.io/acme/serve:1.0.0"}}
+models: {m: {version: 1, format: pytorch}}
+node_pools:
+  big: {accelerator: a100-80gb, gpus_per_node: 8, nodes: {min: 0, max: 4}, instance_types: [p4de.24xlarge]}
+  idle: {accelerator: h100-80gb, gpus_per_node: 8, nodes: {min: 1, max: 2}, instance_types: [p5.48xlarge]}
+serving:
+  api:
+    model: m
+    runtime: serve
+    replicas: {min: MIN, max: 8}
+    autoscale: {metric: concurrency, target: 4}
+    resources: {cpu: 8, memory: 64Gi, gpu: 4, pool: big}
+"""
+
+
+def _pool_costs(min_replicas: int):
+    from compiler.checked_spec import check_bytes
+    from compiler.plan.costs import pool_costs
+
+    return pool_costs(check_bytes(_COST_SPEC.replace("MIN", str(min_replicas)).encode(), "mlops.yaml").spec)
+
+
+def test_an_endpoints_minimum_replicas_set_the_pools_monthly_floor():
+    """Raising min replicas of 4-GPU replicas on 8-GPU nodes keeps more nodes up, with no pool limit changed."""
+    from compiler.plan.costs import HOURS_PER_MONTH, cost_lines
+    from compiler.checked_spec import check_bytes
+
+    two, four = _pool_costs(2)["big"], _pool_costs(4)["big"]
+    assert (two.nodes_min, two.floor_nodes, four.floor_nodes) == (0, 1, 2)
+    per_node = two.price.per_node_hour
+    assert two.monthly_min == round(per_node * HOURS_PER_MONTH, 2) and four.monthly_min == round(2 * per_node * HOURS_PER_MONTH, 2)
+    assert four.monthly_max == two.monthly_max == round(4 * per_node * HOURS_PER_MONTH, 2)
+    assert "api: 4 replicas × 4 nvidia.com/gpu" in four.drivers and "ceiling: nodes.max 4" in four.drivers
+    lines = cost_lines(*(check_bytes(_COST_SPEC.replace("MIN", n).encode(), "mlops.yaml").spec for n in ("2", "4")))
+    (big,) = [line for line in lines if line.pool == "big"]
+    assert big.changed and abs(big.delta()[0] - per_node * HOURS_PER_MONTH) < 0.02 and big.delta()[1] == 0
+
+
+def test_a_pool_minimum_keeps_a_whole_node_up_and_says_so():
+    idle = _pool_costs(2)["idle"]
+    assert idle.floor_nodes == 1 and idle.gpus_min == 8
+    assert idle.monthly_min is not None and idle.monthly_min > 0
+    assert idle.drivers[0] == "nodes.min 1 keeps 1 node up"
+
+
+def test_scale_to_zero_keeps_no_node_up():
+    big = _pool_costs(0)["big"]
+    assert big.floor_nodes == 0 and big.monthly_min == 0

@@ -68,3 +68,21 @@ def test_hook_fails_the_commit(tmp_path, pre_commit_home, hook, replacement, bel
     assert "Failed" in result.stdout
     position = next((out for out in result.stdout.splitlines() if out.startswith(f"mlops.yaml:{line}:{col}:")), "")
     assert says in position, result.stdout
+
+
+def test_warnings_show_in_a_passing_commit(tmp_path, pre_commit_home):
+    """pre-commit hides a passing hook's output; the hook is `verbose` so warning-level traps are seen."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    moving = text.replace("ghcr.io/acme/fraud-serve:1.4.2", "ghcr.io/acme/fraud-serve:latest", 1)
+    assert moving != text
+    root = project(tmp_path / "warning", moving)
+    result = try_repo(root, "mlops-lint", pre_commit_home)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Passed" in result.stdout and "DEPS002 [warning]" in result.stdout, result.stdout
+
+
+def test_the_lint_hook_is_verbose():
+    import yaml
+
+    hooks = {hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    assert hooks["mlops-lint"].get("verbose") is True

@@ -93,3 +93,39 @@ def test_init_of_a_spec_without_environments_writes_no_stack_file(tmp_path) -> N
     assert (tmp_path / "__main__.py").read_text().endswith("deploy('pipelines.yaml')\n")
     hook = yaml.safe_load((tmp_path / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"][0]
     assert (hook["files"], hook["args"]) == (r"^(pipelines\.yaml|pipelines\.lock)$", ["pipelines.yaml"])
+
+
+def _repository(tmp_path):
+    """A git repository whose spec lives in infra/ (`.git` is what marks the root, as for pre-commit)."""
+    (tmp_path / ".git").mkdir()
+    infra = tmp_path / "infra"
+    infra.mkdir()
+    shutil.copy(EXAMPLE, infra / "mlops.yaml")
+    shutil.copy(lock_path_for(EXAMPLE), infra / "mlops.lock")
+    return tmp_path, infra
+
+
+def test_init_in_a_subdirectory_writes_the_pre_commit_config_at_the_repository_root(tmp_path) -> None:
+    root, infra = _repository(tmp_path)
+    assert main(["init", str(infra / "mlops.yaml")]) == 0
+    assert not (infra / ".pre-commit-config.yaml").exists()  # pre-commit never reads it there
+    hook = yaml.safe_load((root / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"][0]
+    assert hook["args"] == ["infra/mlops.yaml"] and hook["verbose"] is True
+    assert [name for name in ("infra/mlops.yaml", "infra/mlops.lock", "mlops.yaml", "infra/other.yaml")
+            if re.search(hook["files"], name)] == ["infra/mlops.yaml", "infra/mlops.lock"]
+
+
+def test_init_merges_the_hook_into_an_existing_root_config_once(tmp_path, capsys) -> None:
+    root, infra = _repository(tmp_path)
+    existing = ("# our hooks\nrepos:\n- repo: https://github.com/pre-commit/pre-commit-hooks\n  rev: v5.0.0\n"
+                "  hooks:\n  - id: trailing-whitespace\n")
+    (root / ".pre-commit-config.yaml").write_text(existing)
+    assert main(["init", str(infra / "mlops.yaml")]) == 0
+    text = (root / ".pre-commit-config.yaml").read_text()
+    assert text.startswith(existing)  # the user's file and comments are kept as written
+    repos = yaml.safe_load(text)["repos"]
+    assert [hook["id"] for repo in repos for hook in repo["hooks"]] == ["trailing-whitespace", "mlops-lint"]
+    assert repos[1]["hooks"][0]["args"] == ["infra/mlops.yaml"]
+    assert "added the mlops-lint hook to" in capsys.readouterr().err
+    assert main(["init", str(infra / "mlops.yaml")]) == 0
+    assert (root / ".pre-commit-config.yaml").read_text() == text  # a second init adds nothing

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -14,7 +15,7 @@ from importlib.util import find_spec
 import pytest
 
 from compiler.lock import parse_lock, read_lock, write_lock_text
-from tests.registry_fixtures import SEED_SECONDS, Workspace, mlops, seeded_registry, workspace  # noqa: F401
+from tests.registry_fixtures import EXAMPLE, SEED_SECONDS, Workspace, mlops, seeded_registry, workspace  # noqa: F401
 
 
 def lock_of(ws: Workspace):
@@ -341,3 +342,28 @@ def test_a_version_that_becomes_previous_keeps_its_image_and_lineage(workspace, 
     assert dict(one.lineage)["preprocessing_version"] is not None   # its lineage from its registry tags
     capsys.readouterr()
     assert mlops("lock", "--check", workspace.spec) == 0         # carrying forward is stable
+
+
+def test_lock_and_check_leave_nothing_in_the_working_directory(workspace, tmp_path, monkeypatch):
+    """MLflow made `file:/<registry dir>` directories in the current directory (the repository root under
+    pytest) for the read-only SQLite URI: reading the registry writes nothing where it runs."""
+    here = tmp_path / "cwd"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    assert mlops("lock", workspace.spec) == 0
+    assert mlops("lock", "--check", workspace.spec) == 0
+    assert list(here.iterdir()) == []
+
+
+def test_the_demo_registry_beside_the_spec_gives_a_portable_lock(tmp_path, monkeypatch):
+    """As in the README's set-up: seed and lock beside the spec; the lock names no path of this machine."""
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    shutil.copy(EXAMPLE, tmp_path / "mlops.yaml")
+    assert mlops("registry", "seed", tmp_path / "mlops.yaml") == 0
+    assert mlops("lock", tmp_path / "mlops.yaml") == 0
+    text = (tmp_path / "mlops.lock").read_text()
+    assert str(tmp_path) not in text and "file:///" not in text
+    assert re.search(r"artifact_uri: file:mlartifacts/[0-9a-f]+/artifacts/model\n", text)
+    uri = read_lock(tmp_path / "mlops.yaml").entry("fraud-xgb").resolved.artifact_uri
+    assert uri.startswith((tmp_path / "mlartifacts").as_uri() + "/")
+    assert mlops("lock", "--check", tmp_path / "mlops.yaml") == 0

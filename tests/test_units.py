@@ -76,3 +76,35 @@ def test_percent_fields_read_a_bare_number_as_percent(value, percent):
 def test_percent_rejects(value):
     with pytest.raises(PydanticCustomError):
         Percent.parse(value)
+
+
+def test_the_spec_reference_defines_each_unit_from_its_parser() -> None:
+    """docs/spec-reference.md defines Quantity, Duration and Percentage: units, examples and what a bare number
+    means; fields of those types link to the definitions, and each claim holds for the parser."""
+    import pytest
+    from pydantic_core import PydanticCustomError
+
+    from compiler.spec import units
+    from compiler.spec.reference import render_reference
+
+    reference = render_reference()
+    section = reference.split("## Units", 1)[1]
+    for name in ("Quantity", "Duration", "Percentage", "Percent"):
+        assert f"### {name}\n" in section and f"[{name}](#{name.lower()})" in reference
+    for suffix in (*units._BINARY, *(s for s in units._DECIMAL if s), *units._DURATION_UNITS):
+        assert f"`{suffix}`" in section, suffix
+    quantity = section.split("### Quantity", 1)[1].split("###", 1)[0]
+    assert "bare number" in quantity and units.Quantity.parse(4).bytes == 4  # bytes, not GiB
+    assert units.Quantity.parse("500m").value * 2 == 1 and units.Quantity.parse("1e3").value == 1000
+    duration = section.split("### Duration", 1)[1].split("###", 1)[0]
+    assert "bare number is refused" in duration
+    with pytest.raises(PydanticCustomError):
+        units.Duration.parse(30)
+    assert units.Duration.parse("1h30m").seconds == 5400
+    percentage = section.split("### Percentage", 1)[1].split("###", 1)[0]
+    assert "bare number is refused" in percentage
+    with pytest.raises(PydanticCustomError):
+        units.Percentage.parse(0.999)
+    assert "bare number is a percentage" in section.split("### Percent\n", 1)[1]
+    assert units.Percent.parse(10).percent == 10
+

@@ -36,6 +36,7 @@ class Scaffold:
     directory: Path
     written: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)     # existed; not overwritten without force
+    merged: list[str] = field(default_factory=list)   # an existing pre-commit config the hook was added to
     skipped: dict[str, str] = field(default_factory=dict)  # environment -> why it has no stack file
 
 
@@ -55,7 +56,6 @@ def project_files(spec_file: str, system: str, environments: list[str],
             skipped[env] = "not a valid Pulumi stack name"
             continue
         files[f"Pulumi.{env}.yaml"] = _stack_file(spec_file, env)
-    files[PRE_COMMIT] = _pre_commit(spec_file)
     return files, skipped
 
 
@@ -68,11 +68,15 @@ def _stack_file(spec_file: str, env: str) -> str:
 
 
 def _pre_commit(spec_file: str) -> str:
+    """The config for a spec at `spec_file`, a path relative to the repository root (where pre-commit runs)."""
+    return ("# Lint the spec before every commit: `pip install pre-commit && pre-commit install`.\n"
+            "repos:\n" + _pre_commit_repo(spec_file))
+
+
+def _pre_commit_repo(spec_file: str) -> str:
     lock = _lock_name(spec_file)
     files = "^(" + "|".join(re.escape(name) for name in (spec_file, lock)) + ")$"
-    return ("# Lint the spec before every commit: `pip install pre-commit && pre-commit install`.\n"
-            "repos:\n"
-            "  - repo: local\n"
+    return ("  - repo: local\n"
             "    hooks:\n"
             "      - id: mlops-lint\n"
             "        name: mlops lint\n"
@@ -80,7 +84,48 @@ def _pre_commit(spec_file: str) -> str:
             "        language: system\n"
             f"        files: {quoted(files)}\n"
             "        pass_filenames: false\n"
+            "        verbose: true   # a passing hook's output is hidden otherwise: warnings would never show\n"
             f"        args: [{', '.join(quoted(arg) for arg in _lint_args(spec_file))}]\n")
+
+
+def repository_root(directory: Path) -> Path | None:
+    """The git work tree `directory` is in (where pre-commit reads its config), or None outside one."""
+    directory = directory.resolve()
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def _merged_pre_commit(existing: str, spec_file: str) -> str | None:
+    """`existing` with the mlops-lint hook added to its `repos:`, or None when it has one or cannot be read."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt", pure=True)
+    try:
+        config = yaml.load(existing)
+    except Exception:  # noqa: BLE001 - any parse error: keep the user's file as it is
+        return None
+    if config is None:
+        return _pre_commit(spec_file)
+    repos = config.get("repos") if isinstance(config, dict) else None
+    # The hook is appended as text (the user's comments and layout stay as written): only to a block
+    # list that ends the file.
+    if not isinstance(repos, list) or not repos or repos.fa.flow_style() or list(config)[-1] != "repos":
+        return None
+    if any(isinstance(repo, dict) and any(isinstance(h, dict) and h.get("id") == "mlops-lint"
+                                          for h in repo.get("hooks") or ()) for repo in repos):
+        return None
+    text = existing if existing.endswith("\n") else existing + "\n"
+    indent = _list_indent(text)
+    return text + "".join(line[2:].rjust(len(line) - 2 + indent) if line.strip() else line
+                          for line in _pre_commit_repo(spec_file).splitlines(keepends=True))
+
+
+def _list_indent(text: str) -> int:
+    """The column the existing `repos:` items start at (pre-commit's own sample uses 0 or 2)."""
+    found = re.search(r"^( *)- (repo|\{)", text, re.MULTILINE)
+    return len(found.group(1)) if found else 2
 
 
 def _lint_args(spec_file: str) -> list[str]:
@@ -91,7 +136,7 @@ def _lint_args(spec_file: str) -> list[str]:
 def _lock_name(spec_file: str) -> str:
     from compiler.lock import lock_path_for
 
-    return lock_path_for(spec_file).name
+    return lock_path_for(spec_file).as_posix()  # beside the spec: infra/mlops.yaml -> infra/mlops.lock
 
 
 def scaffold(spec_path: str | Path, *, force: bool = False) -> Scaffold:
@@ -113,4 +158,25 @@ def scaffold(spec_path: str | Path, *, force: bool = False) -> Scaffold:
             continue
         target.write_text(text, encoding="utf-8")
         result.written.append(name)
+    _scaffold_pre_commit(spec_path, result, force)
     return result
+
+
+def _scaffold_pre_commit(spec_path: Path, result: Scaffold, force: bool) -> None:
+    """pre-commit reads `.pre-commit-config.yaml` at the repository root only and runs hooks from there:
+    write (or merge into) that file, with the spec's path from the root."""
+    root = repository_root(spec_path.parent) or spec_path.parent.resolve()
+    spec_file = spec_path.resolve().relative_to(root).as_posix()
+    target = root / PRE_COMMIT
+    refuse_symlink_out_of(target, root)
+    shown = str(target) if root != spec_path.parent.resolve() else PRE_COMMIT
+    if os.path.lexists(target) and not force:
+        merged = _merged_pre_commit(target.read_text(encoding="utf-8", errors="replace"), spec_file)
+        if merged is None:
+            result.kept.append(shown)
+            return
+        target.write_text(merged, encoding="utf-8")
+        result.merged.append(shown)
+        return
+    target.write_text(_pre_commit(spec_file), encoding="utf-8")
+    result.written.append(shown)

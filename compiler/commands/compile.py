@@ -37,6 +37,9 @@ def register(subparsers) -> None:
     parser.add_argument("--frozen", action="store_true",
                         help="fail when mlops.lock is missing or stale for a model (as `npm ci` does), or a "
                              "data contract file is missing")
+    parser.add_argument("--allow-placeholder-models", action="store_true",
+                        help="compile even when a served model has no lock entry: its InferenceService then points "
+                             "at a placeholder storage URI (s3://mlops-placeholder/...) that cannot serve")
     parser.set_defaults(run=run)
 
 
@@ -79,7 +82,8 @@ def run(args) -> int:
     from ..diagnostics import SpecError, UsageError
 
     checked = check_file(args.spec, args.env)
-    lock = _usable_lock(checked, read_lock_for(args.spec), frozen=args.frozen)
+    lock, placeholders = _usable_lock(checked, read_lock_for(args.spec), frozen=args.frozen,
+                                      allow_placeholders=args.allow_placeholder_models)
     _check_contracts(checked, frozen=args.frozen)
     names = list(BACKENDS) if args.backend == "all" else [args.backend]
     target = build_output.output_target(args.output, args.env)
@@ -111,6 +115,10 @@ def run(args) -> int:
     print(f"{terminal.path(args.spec)}: compiled {checked.env or 'base'} ({', '.join(names)}) -> "
           + terminal.text(", ".join(str(target / folder) for folder in written if (target / folder).exists())),
           file=sys.stderr)
+    if placeholders:
+        print(f"warning: {placeholders} served model{'s' if placeholders > 1 else ''} compiled with a placeholder "
+              "storage URI (--allow-placeholder-models): those endpoints cannot serve until `mlops lock` pins them",
+              file=sys.stderr)
     return 0
 
 
@@ -142,8 +150,13 @@ def duplicate_objects(checked, files: dict[str, list[dict]]) -> list:
     return problems
 
 
-def _usable_lock(checked, lock, *, frozen: bool):
-    """--frozen refuses missing or stale entries; otherwise stale entries are dropped, with a warning each."""
+def _usable_lock(checked, lock, *, frozen: bool, allow_placeholders: bool = False):
+    """The lock to lower with, and how many served models get a placeholder storage URI.
+
+    --frozen refuses missing or stale entries. Otherwise a served model without a fresh entry is an
+    error unless --allow-placeholder-models (a placeholder must never be deployed unnoticed); stale
+    entries are dropped, with a warning each.
+    """
     from .. import lock as lock_module
     from ..diagnostics import SpecError
 
@@ -151,11 +164,14 @@ def _usable_lock(checked, lock, *, frozen: bool):
         problems = lock_module.check_frozen(checked, lock) or lock_module.check_deployable(checked, lock)
         if problems:
             raise SpecError(problems)
-        return lock
+        return lock, 0
+    placeholders = lock_module.placeholder_models(checked, lock)
+    if placeholders and not allow_placeholders:
+        raise SpecError(placeholders)
     lock, warnings = lock_module.usable_lock(checked, lock)
     for warning in warnings:
         print(warning, file=sys.stderr)
-    return lock
+    return lock, len(placeholders)
 
 
 def _check_contracts(checked, *, frozen: bool) -> None:

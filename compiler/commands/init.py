@@ -10,7 +10,8 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("init", help="scaffold a Pulumi project and a pre-commit hook beside a spec",
                                    description="Write Pulumi.yaml, __main__.py (deploy(SPEC)), requirements.txt, one "
                                                "Pulumi.<env>.yaml per environment and .pre-commit-config.yaml "
-                                               "(mlops lint) next to SPEC. Existing files are kept unless --force.")
+                                               "(mlops lint) next to SPEC; the pre-commit config goes to the root of the git repository SPEC is "
+                                               "in (merged into an existing one). Existing files are kept unless --force.")
     add_spec_argument(parser)
     parser.add_argument("--force", action="store_true", help="overwrite files that already exist")
     parser.set_defaults(run=run)
@@ -29,9 +30,11 @@ def run(args) -> int:
     where = result.directory
     for name in result.written:
         print(f"wrote {terminal.text(where / name)}", file=sys.stderr)
+    for name in result.merged:
+        print(f"added the mlops-lint hook to {terminal.text(where / name)}", file=sys.stderr)
     for name in result.kept:
         print(f"kept {terminal.text(where / name)}: it exists (--force overwrites it)", file=sys.stderr)
-    if PRE_COMMIT in result.kept:
+    if any(name.endswith(PRE_COMMIT) for name in result.kept):
         print(f"  to lint in pre-commit, add the mlops-lint hook `mlops init --force` would write to {PRE_COMMIT}",
               file=sys.stderr)
     for env, reason in result.skipped.items():

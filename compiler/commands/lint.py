@@ -47,6 +47,8 @@ def _codes(values: list[str] | None) -> set[str] | None:
 def lint_spec(path: str, env: str | None, all_envs: bool, select: set[str] | None,
               ignore: set[str] | None) -> tuple[list, tuple[str, ...]]:
     """Findings of one spec file (validation errors become SPEC findings) and the environments linted."""
+    from dataclasses import replace
+
     from ..checked_spec import check_document
     from ..diagnostics import SpecError
     from ..lint import lint_environments, load_lock
@@ -57,15 +59,16 @@ def lint_spec(path: str, env: str | None, all_envs: bool, select: set[str] | Non
     try:
         document = load_file(path)
         names = [None, *environment_names(document.data)] if all_envs else [env]
-        checked, problems = [], []
+        checked, problems = [], {}
         for name in names:
             try:
                 checked.append(check_document(document, name))
             except SpecError as error:
-                problems += error.diagnostics
+                for d in error.diagnostics:  # one finding per problem, with the environments it breaks
+                    problems.setdefault((d.position, d.message), (d, []))[1].append(name or "base")
         if problems:
-            unique = {(d.position, d.message): d for d in problems}
-            return [from_diagnostic(d) for d in unique.values()], tuple(n or "base" for n in names)
+            return [replace(from_diagnostic(d), envs=tuple(envs)) for d, envs in problems.values()], \
+                tuple(n or "base" for n in names)
         return lint_environments(checked, load_lock(path), select=select, ignore=ignore), \
             tuple(n or "base" for n in names)
     except SpecError as error:

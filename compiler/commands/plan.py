@@ -27,9 +27,13 @@ def register(subparsers) -> None:
     base.add_argument("--base-spec", metavar="FILE", help="compare against this spec file instead (no git); its "
                                                           "lock is the one next to it")
     envs = parser.add_mutually_exclusive_group()
-    envs.add_argument("--env", metavar="ENV", help="environment overlay to plan (default: the base spec)")
+    envs.add_argument("--env", metavar="ENV", help="plan this environment only (default: the base spec and every "
+                                                  "environment of either side)")
     envs.add_argument("--all-envs", action="store_true",
-                      help="one section per environment of either side (the base spec when neither has any)")
+                      help="one section per environment of either side, without the base spec (the base spec when "
+                           "neither has any)")
+    envs.add_argument("--base-only", action="store_true",
+                      help="plan the base spec only, without any environment overlay")
     parser.add_argument("--format", choices=("markdown", "json"), default="markdown",
                         help="markdown (a PR comment) or json (docs/plan-json.md); default markdown")
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
@@ -56,7 +60,7 @@ def _plan(args) -> int:
 
     head = working_tree(args.spec)
     base = git_revision(args.spec, args.base) if args.base is not None else spec_file(args.base_spec)
-    plan = build_plan(args.spec, base, head, env=args.env, all_envs=args.all_envs)
+    plan = build_plan(args.spec, base, head, env=args.env, all_envs=args.all_envs, base_only=args.base_only)
     if args.format == "json":
         from ..plan.json_report import render
     else:

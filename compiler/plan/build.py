@@ -107,7 +107,7 @@ class _Side:
 
 
 def build_plan(spec_path: str, base: Revision, head: Revision, *, env: str | None = None, all_envs: bool = False,
-               lower: Lower | None = None, lint: Lint | None = None) -> Plan:
+               lower: Lower | None = None, lint: Lint | None = None, base_only: bool = False) -> Plan:
     from ..lock import lock_path_for
 
     lower = lower or default_lower
@@ -119,6 +119,12 @@ def build_plan(spec_path: str, base: Revision, head: Revision, *, env: str | Non
         raise UsageError(f"{spec_path}: no such file")
     if all_envs:
         envs: list[str | None] = sorted(set(before.env_names) | set(after.env_names)) or [None]
+    elif env is None and base_only:
+        envs = [None]
+    elif env is None:
+        # Every target `mlops compile` can build: the base spec and each environment. A change in one
+        # overlay (prod's replicas) must never read "No changes" because only the base was compared.
+        envs = [None, *sorted(set(before.env_names) | set(after.env_names))]
     else:
         if env is not None and env not in after.env_names:
             known = ", ".join(after.env_names) or "none"
@@ -138,6 +144,13 @@ def _environment_plan(env: str | None, before: _Side, after: _Side, lower: Lower
         notes.append(f"environment {env!r} does not exist at {before.revision.label}: everything in it is new.")
     if new is None:
         notes.append(f"environment {env!r} no longer exists: everything in it is removed.")
+    if new is not None:
+        from ..lock import placeholder_models
+
+        for problem in placeholder_models(new, after.lock):  # what `mlops compile` refuses
+            notes.append(f"{problem.message.split(':', 1)[0]}: no lock entry, so the objects below serve a placeholder "
+                         "storage URI (s3://mlops-placeholder/...) that cannot serve; `mlops compile` refuses it "
+                         "without --allow-placeholder-models: run `mlops lock`")
     # What compile lowers with: the lock's entries that are fresh for this spec (a stale entry is not served).
     old_usable = usable_lock(old, before.lock)[0] if old is not None else None
     new_usable = usable_lock(new, after.lock)[0] if new is not None else None
@@ -153,8 +166,10 @@ def _environment_plan(env: str | None, before: _Side, after: _Side, lower: Lower
                                        lint(new, after.lock) if new is not None else [], before)
     costs = cost_lines(old.spec if old is not None else None, new.spec if new is not None else None)
     pipelines = _pipeline_diagrams(old.spec if old else None, new.spec if new else None, resources)
+    from .destructive import destructive_changes
+
     return EnvironmentPlan(env, resources, unchanged, spec_changes, models, introduced, resolved, costs, pipelines,
-                           notes)
+                           notes, destructive_changes(resources))
 
 
 # --- spec changes -----------------------------------------------------------------------------

@@ -1,6 +1,9 @@
-"""What each node pool costs per month, as a range from `nodes.min` to `nodes.max`.
+"""What each node pool costs per month, as a range from its floor to its ceiling.
 
-monthly = nodes × node-hour price × HOURS_PER_MONTH, for nodes.min and for nodes.max.
+monthly = nodes × node-hour price × HOURS_PER_MONTH. The floor is the nodes that never scale away:
+`nodes.min`, or more when the endpoints' minimum replicas need more (each replica's GPU request
+against what a node advertises: 3 replicas of 4 GPUs on 8-GPU nodes keep 2 nodes up); the ceiling
+is `nodes.max`. The plan lists the workloads that drive each.
 
 The node-hour price of a pool, first match wins:
 1. `platform.prices[<instance type>]` for the first of the pool's `instance_types` priced there
@@ -21,6 +24,7 @@ for review, not billing.
 """
 from __future__ import annotations
 
+import math
 from typing import NamedTuple, TYPE_CHECKING
 
 from .. import gpu_catalogue
@@ -103,10 +107,14 @@ class PoolCost(NamedTuple):
     nodes_min: int
     nodes_max: int
     price: NodePrice
+    #: Nodes that are always up: `nodes.min`, or more when the endpoints' minimum replicas need them.
+    floor_nodes: int = 0
+    #: What sets the floor and the ceiling, in words ("fraud-api: 3 replicas × 1 nvidia.com/gpu").
+    drivers: tuple[str, ...] = ()
 
     @property
     def gpus_min(self) -> int:
-        return self.nodes_min * self.gpus_per_node
+        return self.floor_nodes * self.gpus_per_node
 
     @property
     def gpus_max(self) -> int:
@@ -114,7 +122,8 @@ class PoolCost(NamedTuple):
 
     @property
     def monthly_min(self) -> float | None:
-        return _monthly(self.price, self.nodes_min)
+        """The monthly floor: the nodes that never scale away (see floor_nodes)."""
+        return _monthly(self.price, self.floor_nodes)
 
     @property
     def monthly_max(self) -> float | None:
@@ -176,13 +185,58 @@ def node_price(pool: "NodePool", overrides: dict[str, float], cloud: str = "aws"
 
 
 def pool_costs(spec: "Spec") -> dict[str, PoolCost]:
-    """Every pool of `spec` (one environment, overlays applied), by name."""
+    """Every pool of `spec` (one environment, overlays applied), by name, with what drives its floor."""
     overrides = {key: float(value) for key, value in spec.platform.prices.items()}
+    floors = workload_floors(spec)
     result = {}
     for name, pool in sorted(spec.node_pools.items()):
+        needed, drivers = floors.get(name, (0, []))
+        floor = min(pool.nodes.max, max(pool.nodes.min, needed))
+        why = list(drivers)
+        if pool.nodes.min and pool.nodes.min >= needed:
+            why.insert(0, f"nodes.min {pool.nodes.min} keeps {pool.nodes.min} node{'s' if pool.nodes.min > 1 else ''} up")
+        if needed > pool.nodes.max:
+            why.append(f"the minimum replicas need {needed} nodes, more than nodes.max {pool.nodes.max} (SCHED002)")
+        why.append(f"ceiling: nodes.max {pool.nodes.max}")
         result[name] = PoolCost(name, pool.accelerator, pool.gpus_per_node if pool.is_gpu else 0, pool.capacity,
-                                pool.nodes.min, pool.nodes.max,
-                                node_price(pool, overrides, spec.platform.cloud))
+                                pool.nodes.min, pool.nodes.max, node_price(pool, overrides, spec.platform.cloud), floor, tuple(why))
+    return result
+
+
+def workload_floors(spec: "Spec") -> dict[str, tuple[int, list[str]]]:
+    """Per pool: the nodes the endpoints' minimum replicas keep up, and each endpoint's share in words.
+
+    A GPU pool packs replicas by the GPU resources a node advertises (compiler/capacity.py: whole GPUs,
+    time-sliced replicas or MIG slices) against what each replica requests; an endpoint on a CPU pool
+    with replicas keeps at least one node up. Linear in the endpoints.
+    """
+    from ..capacity import advertised_gpus, requested_gpus
+
+    strategy = spec.platform.gpu_operator.mig_strategy
+    demand: dict[str, dict[str, int]] = {}
+    drivers: dict[str, list[str]] = {}
+    for name, endpoint in sorted(spec.serving.items()):
+        pool_name = endpoint.resources.pool
+        pool = spec.node_pools.get(pool_name or "")
+        replicas = endpoint.replicas.min
+        if pool is None or replicas <= 0:
+            continue
+        asks = requested_gpus(endpoint.resources, strategy) if pool.is_gpu else {}
+        totals = demand.setdefault(pool_name, {})
+        for resource, count in asks.items():
+            totals[resource] = totals.get(resource, 0) + count * replicas
+        per = ", ".join(f"{count} {resource}" for resource, count in asks.items()) or "CPU only"
+        drivers.setdefault(pool_name, []).append(f"{name}: {replicas} replica{'s' if replicas > 1 else ''} × {per}")
+    result = {}
+    for pool_name, asks in drivers.items():
+        pool = spec.node_pools[pool_name]
+        offered = advertised_gpus(pool, strategy)
+        needed = 1
+        for resource, total in demand.get(pool_name, {}).items():
+            per_node = offered.get(resource, 0)
+            if per_node > 0:
+                needed = max(needed, math.ceil(total / per_node))
+        result[pool_name] = (needed, asks)
     return result
 
 
@@ -195,7 +249,10 @@ class CostLine(NamedTuple):
 
     @property
     def changed(self) -> bool:
-        return self.before != self.after
+        """The pool or its floor changed; a reworded driver alone (another endpoint's count under the floor) is not."""
+        def shape(cost: PoolCost | None):
+            return None if cost is None else cost._replace(drivers=())
+        return shape(self.before) != shape(self.after)
 
     def delta(self) -> tuple[float | None, float | None]:
         """(after - before) at nodes.min and at nodes.max; None when a side's price is unknown."""

@@ -58,7 +58,7 @@ def _model_side(side: ModelSide | None) -> dict | None:
 
 def _model(change: ModelChange) -> dict:
     return {"model": change.model, "endpoints": list(change.endpoints), "before": _model_side(change.before),
-            "after": _model_side(change.after), "details": list(change.details)}
+            "after": _model_side(change.after), "version_moves": change.moves, "details": list(change.details)}
 
 
 def _finding(item: LintItem) -> dict:
@@ -74,6 +74,7 @@ def _pool(cost: PoolCost | None) -> dict | None:
             "gpus": {"min": cost.gpus_min, "max": cost.gpus_max},
             "price_per_node_hour": None if cost.price.per_node_hour is None else round(cost.price.per_node_hour, 6),
             "price_source": cost.price.source, "price_basis": cost.price.basis,
+            "floor_nodes": cost.floor_nodes, "drivers": list(cost.drivers),
             "monthly": {"min": cost.monthly_min, "max": cost.monthly_max}}
 
 
@@ -106,6 +107,7 @@ def _environment(environment: EnvironmentPlan) -> dict:
                           "position": _position(c.position)} for c in environment.spec_changes],
         "resources": [_resource(r) for r in environment.resources],
         "models": [_model(m) for m in environment.models],
+        "destructive": [{"kind": d.kind, "name": d.name, "reason": d.reason} for d in environment.destructive],
         "lint": {"introduced": [_finding(i) for i in environment.lint_introduced],
                  "resolved": [_finding(i) for i in environment.lint_resolved]},
         "costs": _costs(environment.costs),

@@ -62,9 +62,14 @@ def headline(environment: EnvironmentPlan) -> str:
                 "version moves, no lint finding appears or goes, and the pools cost the same.")
     text = (f"**Plan: {environment.count('added')} to add, {environment.count('changed')} to change, "
             f"{environment.count('removed')} to remove** ({environment.unchanged} unchanged)")
-    if environment.models:
-        moved = len(environment.models)
+    moved = sum(1 for change in environment.models if change.moves)
+    if moved:
         text += f" · {moved} model version{'s' if moved != 1 else ''} move{'s' if moved == 1 else ''}"
+    if len(environment.models) > moved:  # same version, another artifact location or lineage
+        same = len(environment.models) - moved
+        text += f" · {same} model{'s' if same != 1 else ''} re-locked at the same version"
+    if environment.destructive:
+        text += f" · ⚠ {len(environment.destructive)} destructive"
     if environment.lint_introduced or environment.lint_resolved:
         text += f" · lint: {len(environment.lint_introduced)} introduced, {len(environment.lint_resolved)} resolved"
     if environment.cost_changed:
@@ -85,6 +90,8 @@ def _environment(environment: EnvironmentPlan, several: bool, budget: list[int])
     out += [f"> {md.text(note)}" for note in environment.notes]
     if environment.notes:
         out.append("")
+    if environment.destructive:
+        out += _destructive(environment, level)
     if environment.resources:
         out += ["| component | add | change | remove |", "|---|--:|--:|--:|"]
         for component, row in environment.by_component().items():
@@ -104,6 +111,15 @@ def _environment(environment: EnvironmentPlan, several: bool, budget: list[int])
     if environment.pipelines:
         out += _pipelines(environment, level)
     return out
+
+
+def _destructive(environment: EnvironmentPlan, level: str) -> list[str]:
+    out = [f"{level} ⚠ Destructive changes", "",
+           "Applying this deletes these objects (a recreated one is gone until the new one is ready):", "",
+           "| kind | name | what happens |", "|---|---|---|"]
+    for item in environment.destructive:
+        out.append(f"| {md.text(item.kind)} | {md.code(item.name)} | {md.text(item.reason)} |")
+    return out + [""]
 
 
 def _spec_changes(environment: EnvironmentPlan, level: str) -> list[str]:
@@ -217,8 +233,8 @@ def _gpus(cost: PoolCost | None) -> str:
     if cost is None:
         return "—"
     if not cost.gpus_per_node:
-        return f"{cost.nodes_min}–{cost.nodes_max} nodes"
-    return f"{cost.gpus_min}–{cost.gpus_max} ({cost.nodes_min}–{cost.nodes_max} × {cost.gpus_per_node})"
+        return f"{cost.floor_nodes}–{cost.nodes_max} nodes"
+    return f"{cost.gpus_min}–{cost.gpus_max} ({cost.floor_nodes}–{cost.nodes_max} × {cost.gpus_per_node})"
 
 
 def _range(cost: PoolCost | None) -> str:
@@ -231,8 +247,8 @@ def _range(cost: PoolCost | None) -> str:
 
 def _costs(lines: list[CostLine], level: str) -> list[str]:
     out = [f"{level} GPU cost (node pools, USD per month at {HOURS_PER_MONTH} h)", "",
-           "| pool | GPUs (nodes × per node) | price | before | after | Δ at min | Δ at max |",
-           "|---|---|---|--:|--:|--:|--:|"]
+           "| pool | GPUs (nodes × per node) | price | before | after | Δ floor | Δ ceiling | driven by |",
+           "|---|---|---|--:|--:|--:|--:|---|"]
     spot = False
     for line in lines:
         current = line.after or line.before
@@ -248,17 +264,19 @@ def _costs(lines: list[CostLine], level: str) -> list[str]:
         name = f"**{md.text(line.pool)}**" if line.changed else md.text(line.pool)
         out.append(f"| {name} ({kind}) | {gpus} | {md.text(price)} | {_range(line.before)} | {_range(line.after)} | "
                    f"{md.text(signed_usd(low)) if line.changed else '·'} | "
-                   f"{md.text(signed_usd(high)) if line.changed else '·'} |")
+                   f"{md.text(signed_usd(high)) if line.changed else '·'} | "
+                   f"{'<br>'.join(md.text(d) for d in current.drivers)} |")
     low_before, high_before, unknown_before = totals(lines, "before")
     low_after, high_after, unknown_after = totals(lines, "after")
     out.append(f"| **total** | | | {md.text(f'{usd(low_before)}–{usd(high_before)}')} | "
                f"{md.text(f'{usd(low_after)}–{usd(high_after)}')} | "
                f"**{md.text(signed_usd(round(low_after - low_before, 2)))}** | "
-               f"**{md.text(signed_usd(round(high_after - high_before, 2)))}** |")
+               f"**{md.text(signed_usd(round(high_after - high_before, 2)))}** | |")
     out.append("")
     notes = [f"Prices are on-demand estimates (AWS us-east-1, {PRICE_DATE}; Azure eastus, {PRICE_DATES['azure']}; "
              f"GCP us-central1, {PRICE_DATES['gcp']}; see `compiler/gpu_catalogue.py`) "
-             "unless `platform.prices` overrides them; min–max follows `nodes.min`…`nodes.max`."]
+             "unless `platform.prices` overrides them. The floor is the nodes that never scale away: `nodes.min`, "
+             "or more when the endpoints' minimum replicas need them; the ceiling is `nodes.max`."]
     if spot:
         notes.append("Spot pools are priced at the on-demand rate: an upper bound.")
     if unknown_before or unknown_after:

@@ -85,6 +85,14 @@ class ModelChange:
     after: ModelSide | None
     details: list[str]                # what moved, in words
 
+    @property
+    def moves(self) -> bool:
+        """The served version changes (or the model comes or goes); False when only its artifact location,
+        run id, lineage or how it is pinned changed: the same version, re-registered or re-locked."""
+        if self.before is None or self.after is None:
+            return True
+        return (self.before.registry_name, self.before.version) != (self.after.registry_name, self.after.version)
+
 
 @dataclass
 class LintItem:
@@ -116,6 +124,7 @@ class EnvironmentPlan:
     costs: list[CostLine]
     pipelines: list[PipelineDiagram]
     notes: list[str] = field(default_factory=list)
+    destructive: list = field(default_factory=list)   # destructive.Destructive: what the change deletes
 
     @property
     def name(self) -> str:

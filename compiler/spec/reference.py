@@ -29,6 +29,8 @@ def _type_text(annotation) -> str:
         return f"list of {_type_text(typing.get_args(annotation)[0])}"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return f"[{annotation.__name__}](#{annotation.__name__.lower()})"
+    if isinstance(annotation, type) and annotation in _units():
+        return f"[{annotation.__name__}](#{annotation.__name__.lower()})"
     names = {str: "string", int: "integer", float: "number", bool: "boolean"}
     return names.get(annotation, getattr(annotation, "__name__", str(annotation)))
 
@@ -72,6 +74,20 @@ def _nested_models(annotation) -> list[type[BaseModel]]:
     return found
 
 
+def _units() -> tuple[type, ...]:
+    from .units import Duration, Percent, Percentage, Quantity
+
+    return (Quantity, Duration, Percentage, Percent)
+
+
+def _unit_section() -> list[str]:
+    """What each unit type reads: suffixes, examples and what a bare number means (from compiler/spec/units.py)."""
+    lines = ["## Units", "", "Fields typed Quantity, Duration, Percentage or Percent read these forms.", ""]
+    for unit in _units():
+        lines += [f"### {unit.__name__}", "", *unit.reference(), ""]
+    return lines
+
+
 def render_reference() -> str:
     from .system import Spec
 
@@ -90,4 +106,5 @@ def render_reference() -> str:
             description = (info.description or "").replace("|", "\\|")
             lines.append(f"| `{key}` | {_type_text(info.annotation)} | {_default_text(info)} | {description} |")
         lines.append("")
+    lines += _unit_section()
     return "\n".join(lines)

@@ -24,7 +24,7 @@ class MigRequest(SpecModel):
 
 def _gpu_request(value: Any) -> float | MigRequest:
     if isinstance(value, bool):
-        raise PydanticCustomError("gpu", "gpu is a number of GPUs (e.g. 1) or a MIG slice ({{mig: 1g.10gb}})", {})
+        raise PydanticCustomError("gpu", "gpu is a number of GPUs (e.g. 1) or a MIG slice ({slice})", _SLICE)
     if isinstance(value, (int, float)):
         count = finite(value)
         if count < 0:
@@ -38,7 +38,17 @@ def _gpu_request(value: Any) -> float | MigRequest:
         return MigRequest.model_validate(value)
     if isinstance(value, MigRequest):
         return value
-    raise PydanticCustomError("gpu", "gpu is a number of GPUs (e.g. 1) or a MIG slice ({{mig: 1g.10gb}})", {})
+    if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value.strip()):
+        raise PydanticCustomError("gpu", "gpu is a number of GPUs, got the string '{text}'; write it without quotes "
+                                  "(gpu: {bare}), or a MIG slice ({slice})",
+                                  {"text": value, "bare": value.strip(), **_SLICE})
+    raise PydanticCustomError("gpu", "gpu is a number of GPUs (e.g. 1) or a MIG slice ({slice})", _SLICE)
+
+
+# pydantic formats a message's {names} from its context and leaves doubled braces doubled: the
+# example mapping goes in as a value.
+_SLICE = {"slice": "{mig: 1g.10gb}"}
+_NUMBER_TEXT = re.compile(r"[0-9]+(\.[0-9]+)?")
 
 
 GpuRequest = Annotated[float | MigRequest, PlainValidator(_gpu_request), WithJsonSchema({

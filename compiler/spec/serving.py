@@ -1,6 +1,6 @@
 """`serving:`: online endpoints."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -23,7 +23,16 @@ _FLAG = r"^--[a-z0-9][-a-z0-9_]*(=[^\s]*)?$"
 
 class ReplicaRange(SpecModel):
     min: int = Field(1, ge=0, le=1000, description="Fewest replicas (0 = scale to zero).")
-    max: int = Field(1, ge=1, le=1000, description="Most replicas.")
+    max: int = Field(1, ge=1, le=1000, description="Most replicas; when it is not written, `min` (or 1 when min is 0).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _max_follows_min(cls, data: Any) -> Any:
+        # `{min: 3}` means "3 replicas": a default max of 1 would refuse a value the user never wrote.
+        if isinstance(data, dict) and "max" not in data and isinstance(data.get("min"), int) \
+                and not isinstance(data.get("min"), bool) and data["min"] > 1:
+            return {**data, "max": data["min"]}
+        return data
 
     @model_validator(mode="after")
     def _ordered(self) -> "ReplicaRange":

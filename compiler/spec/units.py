@@ -111,6 +111,24 @@ class Quantity(_Unit):
                                       {"text": text})
         return cls(text, magnitude)
 
+    @classmethod
+    def reference(cls) -> list[str]:
+        """Its definition for docs/spec-reference.md, from the suffix tables parse() reads."""
+        binary = ", ".join(f"`{s}` = 2^{_BINARY[s].bit_length() - 1}" for s in _BINARY)
+        decimal = ", ".join(f"`{s}` = {_decimal_text(v)}" for s, v in _DECIMAL.items() if s)
+        return [
+            "A Kubernetes quantity (apimachinery `resource.Quantity`): a number with an optional suffix, no sign.",
+            "",
+            f"- binary suffixes: {binary};",
+            f"- decimal suffixes: {decimal};",
+            "- or an exponent: `1e3` = 1000;",
+            "- **a bare number has no suffix and means the base unit**: bytes for `memory`, `size` and "
+            "`gpu_memory` (`memory: 4` is 4 bytes: write `4Gi`), cores for `cpu` (`cpu: 2` is two cores, "
+            "`cpu: 500m` half a core).",
+            "",
+            "Examples: `500m`, `4Gi`, `1.5Gi`, `8`. At most 2^63 (what Kubernetes stores in an int64).",
+        ]
+
     @property
     def bytes(self) -> int:
         """The quantity as a whole number (bytes for memory, rounding up as Kubernetes does)."""
@@ -158,6 +176,22 @@ class Duration(_Unit):
                 "nanoseconds), which Prometheus, Argo and Kubernetes parse durations into", {"text": text,
                                                                                           "limit": "2562047h"})
         return cls(text, seconds)
+
+    @classmethod
+    def reference(cls) -> list[str]:
+        """Its definition for docs/spec-reference.md, from the unit table parse() reads."""
+        units = ", ".join(f"`{u}` ({_seconds_text(v)})" for u, v in _DURATION_UNITS.items())
+        return [
+            "A length of time: numbers each followed by a unit, written together (Go and Prometheus style).",
+            "",
+            f"- units: {units};",
+            "- parts add up: `1h30m` is 90 minutes; a part may have decimals (`1.5h`);",
+            "- **a bare number is refused** (`timeout: 30` could be seconds or minutes): write `30s`;",
+            "- at most 2562047h, the longest duration Go's `time.Duration` holds (Prometheus, Argo and "
+            "Kubernetes parse durations into it).",
+            "",
+            "Examples: `250ms`, `30s`, `10m`, `6h`, `7d`, `1h30m`.",
+        ]
 
     @property
     def whole_seconds(self) -> int:
@@ -211,6 +245,24 @@ class Percentage(_Unit):
     #: Whether a bare number is read as a percentage (only where the field's name carries the unit).
     bare_number_is_percent = False
 
+    @classmethod
+    def reference(cls) -> list[str]:
+        """Its definition for docs/spec-reference.md."""
+        if cls.bare_number_is_percent:
+            bare = ("- **a bare number is a percentage**, because the field's name says so "
+                    "(`canary_percent: 10` is 10 %);")
+        else:
+            bare = ("- **a bare number is refused**: `availability: 0.999` could mean 99.9 % (a fraction of 1) or "
+                    "0.999 %, and reading it either way would silently make another SLO; write `99.9%`;")
+        return [
+            "A share of 100, written with `%`: a number from 0 to 100 followed by `%`.",
+            "",
+            bare,
+            "- decimals are allowed (`99.95%`, `0.5%`).",
+            "",
+            "Examples: `1%`, `99.9%`, `0.5%`" + (", `10`." if cls.bare_number_is_percent else "."),
+        ]
+
 
 class Percent(Percentage):
     """A percentage in a field whose name says so (`canary_percent: 10`): a bare number 0-100 is percent."""
@@ -219,6 +271,16 @@ class Percent(Percentage):
                              {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?%$"}],
                    "description": "percentage: 10%, 99.9%, or a number 0-100"}
     bare_number_is_percent = True
+
+
+def _decimal_text(value: Decimal) -> str:
+    exponent = value.adjusted()
+    return f"10^{exponent}"
+
+
+def _seconds_text(seconds: float) -> str:
+    return f"{_number_text(seconds)} s" if seconds < 60 else f"{_number_text(seconds)} s = {_number_text(seconds / 60)} min" \
+        if seconds < 3600 else f"{_number_text(seconds / 3600)} h"
 
 
 def _ambiguous_number(value: int | float) -> str:

@@ -120,3 +120,37 @@ def mutable_image_tag(ctx: Context, options: ImageTagOptions) -> Iterator[Proble
         elif tag.lower() in mutable:
             yield Problem(path, f"image {image} uses the moving tag {tag!r}",
                           hint="reference the image by digest (@sha256:...) or an immutable release tag")
+
+
+@rule("DEPS003", "lockfile-not-found", "warning",
+      "A runtime names a `lockfile` that does not exist, so every check that reads it is silently skipped.")
+def lockfile_not_found(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    Checks that every `runtimes.*.lockfile` names a file that exists, relative to the spec's
+    directory.
+
+    ## Why is this bad?
+    Lint reads a runtime's lockfile to compare what serving installs with what training used
+    (SKEW001, SKEW003, SKEW006). A path with a typo, or a
+    lockfile that is generated in CI and not committed, turns those checks off without a word:
+    the spec looks checked and is not.
+
+    ## Example
+    ```yaml
+    runtimes:
+      serve: {image: ghcr.io/acme/fraud-serve:1.4.2, lockfile: requirements/serve.lock}   # no such file
+    ```
+
+    ## Use instead
+    ```yaml
+    runtimes:
+      serve: {image: ghcr.io/acme/fraud-serve:1.4.2, lockfile: requirements/serve.lock}   # committed
+    ```
+    or remove `lockfile:` and list the pinned `packages:`.
+    """
+    for name, runtime in ctx.spec.runtimes.items():
+        if runtime.lockfile and not (ctx.spec_dir / runtime.lockfile).exists():
+            yield Problem(("runtimes", name, "lockfile"), f"runtime {name!r} names lockfile {runtime.lockfile}, "
+                          f"which does not exist next to the spec: the checks that read it (SKEW001, SKEW003, "
+                          "SKEW006) are skipped", hint="commit the lockfile at that path (relative to the "
+                                                                "spec's directory), or remove `lockfile:`")

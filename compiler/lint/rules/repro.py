@@ -59,8 +59,9 @@ def model_version_unpinned(ctx: Context, options: RuleOptions) -> Iterator[Probl
         if entry is None:
             where = "there is no mlops.lock" if ctx.lock is None else f"{ctx.lock.path} has no entry for it"
             yield Problem(path, f"model {key!r} is chosen by alias {model.alias!r} and {where}: the served version "
-                          "can change without a commit", hint="run `mlops lock` and commit the lock file, or pin "
-                                                              "`version:`")
+                          "can change without a commit", hint="run `mlops lock` and commit the lock file (a "
+                                                              "`version:` pin needs its lock entry too: the lock records "
+                                                              "where the version's artifacts are)")
         elif reasons := stale_reasons(ctx, key):
             yield Problem(path, f"the lock entry of model {key!r} (version {entry.version}) is stale: "
                           + "; ".join(reasons), hint="run `mlops lock` again and commit the lock file")
@@ -263,3 +264,51 @@ def lineage_declared_only(ctx: Context, options: RuleOptions) -> Iterator[Proble
                           "spec only; the registry has no lineage tag for them", at="key",
                           hint="tag the registry version (mlops." + ", mlops.".join(declared) + ") where training "
                                "registers it")
+
+
+@rule("REPRO006", "served-model-without-artifact", "warning",
+      "A served model has no lock entry, so nothing says where its artifacts are: its endpoint would serve a "
+      "placeholder storage URI.")
+def served_model_without_artifact(ctx: Context, options: RuleOptions) -> Iterator[Problem]:
+    """## What it does
+    For every model an endpoint serves that is pinned by `version:`, checks that `mlops.lock` has a
+    current entry for it. The lock is where the version's artifact location (its storage URI)
+    comes from; models chosen by `alias` are checked by REPRO001.
+
+    ## Why is this bad?
+    Without a storage URI the manifests point the InferenceService at a placeholder
+    (`s3://mlops-placeholder/...`) that no model server can download: the endpoint applies
+    cleanly and then never becomes ready. `mlops compile` refuses such a spec unless told to
+    (`--allow-placeholder-models`).
+
+    ## Example
+    ```yaml
+    models:
+      merchant-embed: {version: 2, format: pytorch}   # and no mlops.lock entry for it
+    serving:
+      merchant-embed: {model: merchant-embed, runtime: embed-serve}
+    ```
+
+    ## Use instead
+    ```yaml
+    models:
+      merchant-embed: {version: 2, format: pytorch}   # pinned by `mlops lock`, mlops.lock committed
+    serving:
+      merchant-embed: {model: merchant-embed, runtime: embed-serve}
+    ```
+    """
+    served: dict[str, list[str]] = {}
+    for name, endpoint in ctx.spec.serving.items():
+        served.setdefault(endpoint.model, []).append(name)
+    for key, endpoints in served.items():
+        model = ctx.spec.models.get(key)
+        if model is None or model.alias is not None:
+            continue  # an alias without an entry is REPRO001
+        entry = ctx.lock_entry(key)
+        if entry is not None and not stale_reasons(ctx, key):
+            continue
+        where = ("there is no mlops.lock" if ctx.lock is None else
+                 f"{ctx.lock.path} has no entry for it" if entry is None else f"its entry in {ctx.lock.path} is stale")
+        yield Problem(("models", key), f"served model {key!r} (version {model.version}) has no storage URI: {where}; "
+                      f"endpoint {', '.join(endpoints)} would be compiled against a placeholder no model server "
+                      "can download", at="key", hint="run `mlops lock` and commit the lock file")
