@@ -53,7 +53,12 @@ def _lock_pinned_versions(path) -> None:
         checked = check_file(str(path))
     except SpecError:
         return
-    pinned = {key: {"version": model.version, "previous": [model.version - 1] if model.version > 1 else [],
+    spec = checked.spec
+    def served_with(key: str) -> dict:  # the images a kept version was recorded with (else REPRO004 fires)
+        return {name: spec.runtimes[e.runtime].image for name, e in spec.serving.items()
+                if e.model == key and e.runtime in spec.runtimes}
+    pinned = {key: {"version": model.version,
+                    "previous": [{"version": model.version - 1, "images": served_with(key)}] if model.version > 1 else [],
                     "lineage": model.lineage.model_dump() if model.lineage else {}}
               for key, model in checked.spec.models.items() if model.version is not None}
     if not pinned:
