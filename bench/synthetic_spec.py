@@ -5,6 +5,9 @@ monitor; even-numbered ones serve on a GPU pool), N/4 pipelines (at least one) o
 few shared runtimes, feature views and node pools, and two environments. Everything is pinned by
 `version:` (no lock needed) and derived from N alone, so the same N always gives the same bytes.
 
+With `overridden=True` the prod overlay touches every endpoint, model, monitor and pipeline (the
+case where overlays used to cost spec size x overridden fields).
+
 `synthetic_yaml(n)` renders it as block-style YAML like a person writes it;
 `write_synthetic_spec(path, n)` writes that file. `change_one_thing(text)` returns the text with
 one endpoint's replica maximum changed (what the plan benchmark reviews).
@@ -32,7 +35,7 @@ def counts(n: int) -> dict[str, int]:
             "pipelines": max(1, n // 4), "steps": 6 * max(1, n // 4)}
 
 
-def synthetic_spec(n: int) -> dict[str, Any]:
+def synthetic_spec(n: int, overridden: bool = False) -> dict[str, Any]:
     if n < 1:
         raise ValueError("n is at least 1")
     pipelines = max(1, n // 4)
@@ -154,6 +157,16 @@ def synthetic_spec(n: int) -> dict[str, Any]:
             monitor["retraining"] = {"pipeline": f"train-{i}", "when": {"drift_above": 0.3, "performance_drop": "5%"},
                                      "cooldown": "7d", "max_monthly_cost": 500, "requires_approval": False}
         spec["monitoring"][endpoint] = monitor
+    if overridden:
+        prod = spec["environments"]["prod"]
+        prod["serving"] = {f"ep-{i}": {"replicas": {"min": 3, "max": 12}, "resources": {"cpu": 4},
+                                       "rollout": {"keep_previous": 2}} for i in range(n)}
+        prod["models"] = {f"model-{i}": {"version": 2 + i % 7} for i in range(n)}
+        prod["monitoring"] = {f"ep-{i}": {"slo": {"latency_p99": "300ms"},
+                                          "drift": {"threshold": 0.25, "schedule": f"{(i + 7) % 60} * * * *"}}
+                              for i in range(n)}
+        prod["pipelines"] = {f"train-{p}": {"schedule": f"{(p + 5) % 60} {p % 24} * * *",
+                                            "steps": {"train": {"retries": 3}}} for p in range(pipelines)}
     return spec
 
 
@@ -208,14 +221,15 @@ def to_yaml(data: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-def synthetic_yaml(n: int) -> str:
-    return (f"# A synthetic spec: {n} endpoints, {max(1, n // 4)} pipelines of 6 steps "
-            f"(bench/synthetic_spec.py).\n") + to_yaml(synthetic_spec(n))
+def synthetic_yaml(n: int, overridden: bool = False) -> str:
+    return (f"# A synthetic spec: {n} endpoints, {max(1, n // 4)} pipelines of 6 steps"
+            f"{', every one overridden in prod' if overridden else ''} (bench/synthetic_spec.py).\n") + \
+        to_yaml(synthetic_spec(n, overridden))
 
 
-def write_synthetic_spec(path: str | Path, n: int) -> Path:
+def write_synthetic_spec(path: str | Path, n: int, overridden: bool = False) -> Path:
     path = Path(path)
-    path.write_text(synthetic_yaml(n), encoding="utf-8")
+    path.write_text(synthetic_yaml(n, overridden), encoding="utf-8")
     return path
 
 
@@ -228,5 +242,5 @@ def change_one_thing(text: str) -> str:
     return text[:at] + "    replicas: {min: 2, max: 12}\n" + text[at + len(old):]
 
 
-if __name__ == "__main__":
-    sys.stdout.write(synthetic_yaml(int(sys.argv[1]) if len(sys.argv) > 1 else 10))
+if __name__ == "__main__":  # python -m bench.synthetic_spec N [--overridden]
+    sys.stdout.write(synthetic_yaml(int(sys.argv[1]) if len(sys.argv) > 1 else 10, "--overridden" in sys.argv))
