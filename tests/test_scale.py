@@ -91,3 +91,22 @@ def test_the_synthetic_overlay_really_overrides_every_endpoint() -> None:
     prod = document.data["environments"]["prod"]
     assert set(prod["serving"]) == set(document.data["serving"])
     assert set(prod["models"]) == set(document.data["models"])
+
+
+def test_plan_pairing_canonicalises_only_what_differs(monkeypatch) -> None:
+    from compiler.plan import object_diff
+
+    def objects(replicas: int) -> list[dict]:
+        return [{"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
+                 "metadata": {"name": f"ep-{i}", "namespace": "ml", "annotations": {"mlops.dev/spec-file": "a.yaml"}},
+                 "spec": {"predictor": {"minReplicas": replicas if i == 7 else 2,
+                                        "containers": [{"name": "c", "env": [{"name": "A", "value": "1"}]}]}}}
+                for i in range(500)]
+
+    calls = []
+    real = object_diff._canonical
+    monkeypatch.setattr(object_diff, "_canonical", lambda value, path: calls.append(path) or real(value, path))
+    pairs = object_diff.pair_objects(objects(2), objects(3))
+    changed = [p for p in pairs if p.action == "changed"]
+    assert [(p.key[3], [c.dotted for c in p.changes]) for p in changed] == [("ep-7", ["spec.predictor.minReplicas"])]
+    assert len(calls) == 1  # the one changed scalar; the 499 equal objects were compared, not copied or dumped
