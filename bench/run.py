@@ -560,6 +560,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default=str(REPO / "bench" / "RESULTS.md"), help="Markdown file to write")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)),
                         help="endpoint counts for scaling and plan, each 10x the previous for the ratios (default %(default)s)")
+    parser.add_argument("--reuse", help="a bench/results/*.json whose sections this run does not measure are "
+                                            "reported from it (say so in --notes)")
     parser.add_argument("--notes", help="a file whose Markdown is appended under 'Notes' (analysis, profiles)")
     args = parser.parse_args(argv)
     sections = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -591,9 +593,14 @@ def main(argv: list[str] | None = None) -> int:
             except Skip as why:
                 results["skipped"][section] = str(why)
                 print(f"[bench] {section} skipped: {why}", file=sys.stderr, flush=True)
+    reused = json.loads(Path(args.reuse).read_text(encoding="utf-8")) if args.reuse else {}
     for section in SECTIONS:
         if section not in sections:
-            results["skipped"][section] = f"not run (`--only {args.only}`)"
+            if section in reused:
+                results[section] = reused[section]
+                results["command"] += f" (section {section} from {Path(args.reuse).name}, {reused['date']})"
+            else:
+                results["skipped"][section] = f"not run (`--only {args.only}`)"
     raw = REPO / "bench" / "results"
     raw.mkdir(exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -27,6 +27,7 @@ GPU_POOL = "gpu-serve"
 MIG_POOL = "gpu-mig"
 TRAIN_POOL = "gpu-train"
 CPU_POOL = "cpu-general"
+MAX_NODES = 1000  # the spec's bound on nodes.max
 
 
 def counts(n: int) -> dict[str, int]:
@@ -71,11 +72,11 @@ def synthetic_spec(n: int, overridden: bool = False) -> dict[str, Any]:
             TRAIN_POOL: {"accelerator": "a100-80gb", "gpus_per_node": 8, "capacity": "spot",
                          "nodes": {"min": 0, "max": max(2, pipelines // 8)}, "instance_types": ["p4de.24xlarge"]},
             GPU_POOL: {"accelerator": "l4", "gpus_per_node": 1, "sharing": {"time_slicing": {"replicas": 4}},
-                       "nodes": {"min": 1, "max": max(4, n)}, "instance_types": ["g6.xlarge", "g6.2xlarge"]},
+                       "nodes": {"min": 1, "max": min(MAX_NODES, max(4, n))}, "instance_types": ["g6.xlarge", "g6.2xlarge"]},
             MIG_POOL: {"accelerator": "h100-80gb", "gpus_per_node": 8,
                        "sharing": {"mig": {"layout": {"1g.10gb": 4, "3g.40gb": 1}}},
                        "nodes": {"min": 0, "max": max(1, n // 50)}, "instance_types": ["p5.48xlarge"]},
-            CPU_POOL: {"nodes": {"min": 1, "max": max(10, n)}, "instance_types": ["m7i.2xlarge"], "taint": False},
+            CPU_POOL: {"nodes": {"min": 1, "max": min(MAX_NODES, max(10, n))}, "instance_types": ["m7i.2xlarge"], "taint": False},
         },
         "pipelines": {},
         "serving": {},
