@@ -78,24 +78,21 @@ class _Remap:
     def apply(self, original: SourceMap, prefix: tuple) -> SourceMap:
         merged = SourceMap(original.file)
         lengths = sorted({len(path) for path in self.replaced})
-        for mine, theirs in ((merged.keys, original.keys), (merged.values, original.values)):
-            if lengths:
-                replaced = self.replaced
-                mine.update((path, position) for path, position in theirs.items()
-                            if not any(path[:n] in replaced for n in lengths))
-            else:
-                mine.update(theirs)
+        for name in ("keys", "values"):
+            kept = getattr(original, name)
+            for n in lengths:  # one comprehension per prefix length (a handful), not a generator per entry
+                kept = {path: position for path, position in kept.items() if path[:n] not in self.replaced}
+            setattr(merged, name, dict(kept) if kept is getattr(original, name) else kept)
         merged.keys.update(self.keys)
         merged.values.update(self.values)
         if self.grafted:
-            start, graft_lengths, grafted = len(prefix), sorted({len(p) for p in self.grafted}), self.grafted
+            start, grafted = len(prefix), self.grafted
             for mine, theirs in ((merged.keys, original.keys), (merged.values, original.values)):
-                for path, position in theirs.items():
-                    if path[:start] != prefix:
-                        continue
-                    relative = path[start:]
-                    if any(len(relative) > n and relative[:n] in grafted for n in graft_lengths):
-                        mine[relative] = position
+                under = {path[start:]: position for path, position in theirs.items()
+                         if path[:start] == prefix and len(path) > start}
+                for n in sorted({len(p) for p in grafted}):
+                    mine.update((path, position) for path, position in under.items()
+                                if len(path) > n and path[:n] in grafted)
         return merged
 
 
