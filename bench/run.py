@@ -10,13 +10,17 @@ reap); commands that are compared run alternately, round-robin, in the same run,
 the median of per-round ratios, because these machines are shared and noisy.
 
 Sections (each skips with a reason when what it needs is missing):
-  precommit  mlops lint / mlops validate vs yamllint and check-jsonschema on mlops.yaml.example
+  precommit  mlops lint / mlops validate vs yamllint and check-jsonschema on mlops.yaml.example,
+             each peer from a venv of its own (.cache/peers/<tool>, gitignored), as a pre-commit
+             user has it: the development venv's other packages slow their start-up by ~7 %
   checkov    mlops lint on the spec vs `checkov --framework kubernetes` on the compiled manifests
-             (checkov is found on PATH, in $CHECKOV, or in .cache/checkov-venv/bin/checkov:
+             (checkov is found in $CHECKOV or in its own venv, .cache/checkov-venv/bin/checkov:
              `python3 -m venv .cache/checkov-venv && .cache/checkov-venv/bin/pip install checkov`)
-  scaling    mlops compile on synthetic specs of N = 10, 100, 1000 endpoints (bench/synthetic_spec.py)
-  pulumi     the emitted Pulumi program at N = 100 under pulumi.runtime.set_mocks: resources/s
-  plan       mlops plan on the N = 1000 spec with one change
+  scaling    validate, lint --all-envs and compile on synthetic specs of N = 50, 500, 5000 endpoints
+             whose prod overlay overrides every endpoint (bench/synthetic_spec.py); time(N)/time(N/10)
+  pulumi     the emitted Pulumi program: its size and parse cost per object at every N of `scaling`,
+             and the program at N = 100 under pulumi.runtime.set_mocks: resources/s
+  plan       mlops plan with one change on specs of N = 50, 500, 5000; time(N)/time(N/10)
 """
 from __future__ import annotations
 
@@ -46,6 +50,9 @@ EXAMPLE = REPO / "mlops.yaml.example"
 SCHEMA = REPO / "schemas" / "mlops.schema.json"
 SECTIONS = ("precommit", "checkov", "scaling", "pulumi", "plan")
 ENV = "prod"
+SIZES = (50, 500, 5000)
+#: A linear stage takes at most this many times longer on a spec 10x larger (the old compile bar).
+LINEAR_BAR = 11
 
 
 class Skip(Exception):
@@ -61,6 +68,27 @@ def tool(name: str) -> str:
     if not found:
         raise Skip(f"`{name}` is not installed")
     return found
+
+
+def peer(name: str, distribution: str) -> str:
+    """A peer tool from a venv of its own (`.cache/peers/<name>`), as pre-commit installs a hook: the
+    same version as the development venv's, nothing else installed beside it. Falls back to `tool`."""
+    venv = REPO / ".cache" / "peers" / name
+    script = venv / "bin" / name
+    if not script.exists():
+        try:
+            version = metadata.version(distribution)
+            requirement = f"{distribution}=={version}"
+        except metadata.PackageNotFoundError:
+            requirement = distribution
+        try:
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=300)
+            subprocess.run([str(venv / "bin" / "pip"), "install", "-q", requirement], check=True,
+                           capture_output=True, timeout=900)
+        except (subprocess.SubprocessError, OSError) as error:
+            print(f"[bench] cannot build {venv} ({error}); timing {name} from the development venv", file=sys.stderr)
+            return tool(name)
+    return str(script)
 
 
 def mlops_has(command: str) -> bool:
@@ -123,9 +151,9 @@ def bench_precommit(rounds: int) -> dict:
     else:
         lint_missing = "`mlops lint` has not landed yet; its rows are missing"
     commands["mlops validate"] = [mlops, "validate", str(EXAMPLE)]
-    commands["yamllint"] = [tool("yamllint"), str(EXAMPLE)]
+    commands["yamllint"] = [peer("yamllint", "yamllint"), str(EXAMPLE)]
     # The example's name does not end in .yaml, so check-jsonschema must be told it is YAML.
-    commands["check-jsonschema"] = [tool("check-jsonschema"), "--default-filetype", "yaml",
+    commands["check-jsonschema"] = [peer("check-jsonschema", "check-jsonschema"), "--default-filetype", "yaml",
                                     "--schemafile", str(SCHEMA), str(EXAMPLE)]
     series = alternate(commands, rounds, cwd=str(REPO), env=with_bytecode_cache())
     result = {"rounds": rounds, "series": _series_json(series), "ratios": {}, "bars": [], "note": lint_missing}
@@ -182,8 +210,9 @@ def count_objects(manifests: Path) -> int:
 
 
 def checkov_path() -> str:
-    for candidate in (os.environ.get("CHECKOV"), shutil.which("checkov"),
-                      str(REPO / ".cache" / "checkov-venv" / "bin" / "checkov")):
+    # Its own venv first: checkov on PATH may be the development venv's.
+    for candidate in (os.environ.get("CHECKOV"), str(REPO / ".cache" / "checkov-venv" / "bin" / "checkov"),
+                      shutil.which("checkov")):
         if candidate and Path(candidate).exists():
             return candidate
     raise Skip("checkov is not installed (python3 -m venv .cache/checkov-venv && "
@@ -218,39 +247,74 @@ def bench_checkov(rounds: int, work: Path) -> dict:
 # 3. Compile scaling
 
 
+def per_round_ratio(large: Series, small: Series) -> float:
+    return statistics.median(a / b for a, b in zip(large.times, small.times))
+
+
+def growth_bars(what: str, series: dict[str, Series], sizes: list[int]) -> list[dict]:
+    """time(N)/time(N/10) for every pair of sizes a factor 10 apart, each a linearity bar."""
+    bars = []
+    for small, large in zip(sizes, sizes[1:]):
+        if large != 10 * small:
+            continue
+        ratio = per_round_ratio(series[f"{what} N={large}"], series[f"{what} N={small}"])
+        bars.append({"what": f"{what}: time({large}) / time({small}) ≤ {LINEAR_BAR}", "command": what,
+                     "small": small, "large": large, "ratio": ratio, "bar": LINEAR_BAR, "holds": ratio <= LINEAR_BAR,
+                     "exponent": math.log(ratio) / math.log(10)})
+    return bars
+
+
 def bench_scaling(sizes: list[int], rounds: int, work: Path) -> dict:
     if not mlops_has("compile"):
         raise Skip("`mlops compile` has not landed yet")
-    specs = {n: write_synthetic_spec(work / f"synthetic-{n}.yaml", n) for n in sizes}
+    specs = {n: write_synthetic_spec(work / f"synthetic-{n}.yaml", n, overridden=True) for n in sizes}
     for n, spec in specs.items():  # fail early (and say why) if the backend cannot compile one
         compile_spec(spec, work / f"check-{n}", extra=("--backend", "all"))
     objects = {n: count_objects(work / f"check-{n}" / ENV / "manifests") for n in sizes}
-    compile_cmds = {f"compile N={n}": [tool("mlops"), "compile", str(spec), "--env", ENV, "-o",
-                                       str(work / f"out-{n}"), "--backend", "all"] for n, spec in specs.items()}
-    validate_cmds = {f"validate N={n}": [tool("mlops"), "validate", str(spec), "--env", ENV]
-                     for n, spec in specs.items()}
-    series = alternate({**compile_cmds, **validate_cmds}, rounds, warmup=0, cwd=str(REPO),
-                       env=with_bytecode_cache())
+    commands: dict[str, list[str]] = {}
+    for n, spec in specs.items():
+        commands[f"validate N={n}"] = [tool("mlops"), "validate", str(spec), "--env", ENV]
+        commands[f"lint --all-envs N={n}"] = [tool("mlops"), "lint", "--all-envs", str(spec)]
+        commands[f"compile N={n}"] = [tool("mlops"), "compile", str(spec), "--env", ENV, "-o", str(work / f"out-{n}"),
+                                      "--backend", "all"]
+    series = alternate(commands, rounds, warmup=0, cwd=str(REPO), env=with_bytecode_cache())
     rows = []
     for n in sizes:
         s = series[f"compile N={n}"]
         rows.append({"n": n, **counts(n), "bytes": specs[n].stat().st_size, "objects": objects[n],
                      "median": s.median, "iqr": s.spread, "objects_per_s": objects[n] / s.median,
                      "peak_rss_mib": s.peak_rss_mib, "validate_median": series[f"validate N={n}"].median,
+                     "lint_median": series[f"lint --all-envs N={n}"].median,
+                     "lint_peak_rss_mib": series[f"lint --all-envs N={n}"].peak_rss_mib,
                      "exit_codes": sorted(s.exit_codes)})
-    result: dict = {"rounds": rounds, "rows": rows, "series": _series_json(series)}
-    by_n = {r["n"]: r for r in rows}
-    if 100 in by_n and 1000 in by_n:
-        ratio = statistics.median(a / b for a, b in zip(series["compile N=1000"].times,
-                                                          series["compile N=100"].times))
-        result["ratio_1000_100"] = ratio
-        result["exponent"] = math.log(ratio) / math.log(10)
-        result["bars"] = [
-            {"what": "linear: time(1000) / time(100) ≤ 11", "ratio": ratio, "bar": 11, "holds": ratio <= 11},
-            {"what": "N = 1000 compiles in under 10 s", "ratio": by_n[1000]["median"], "bar": 10,
-             "holds": by_n[1000]["median"] < 10},
-        ]
-    return result
+    bars = [bar for what in ("validate", "lint --all-envs", "compile") for bar in growth_bars(what, series, sizes)]
+    return {"rounds": rounds, "rows": rows, "series": _series_json(series), "bars": bars,
+            "programs": [program_cost(n, work / f"check-{n}" / ENV / "pulumi", objects[n]) for n in sizes]}
+
+
+def program_cost(n: int, folder: Path, objects: int) -> dict:
+    """What `pulumi preview`/`up` pays before registering anything: parsing the program and its data."""
+    import time
+
+    main, data = folder / "__main__.py", folder / "resources.json"
+    sizes = {"main_bytes": main.stat().st_size,
+             "data_bytes": data.stat().st_size if data.is_file() else 0}
+    import gc
+
+    best = math.inf
+    for _ in range(3):
+        start = time.perf_counter()
+        compile(main.read_bytes(), str(main), "exec")
+        if data.is_file():
+            gc.disable()  # as the program reads it
+            try:
+                json.loads(data.read_bytes())
+            finally:
+                gc.enable()
+        best = min(best, time.perf_counter() - start)
+    total = sizes["main_bytes"] + sizes["data_bytes"]
+    return {"n": n, "objects": objects, **sizes, "bytes_per_object": total / objects, "parse_seconds": best,
+            "parse_us_per_object": best / objects * 1e6}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -288,26 +352,36 @@ def bench_pulumi(n: int, rounds: int, work: Path) -> dict:
 # 5. Plan
 
 
-def bench_plan(n: int, rounds: int, work: Path) -> dict:
+def bench_plan(sizes: list[int], rounds: int, work: Path) -> dict:
     if not mlops_has("plan"):
         raise Skip("`mlops plan` has not landed yet")
-    repo = work / "plan-repo"
-    repo.mkdir()
-    spec = write_synthetic_spec(repo / "mlops.yaml", n)
-    git = ["git", "-C", str(repo), "-c", "user.name=bench", "-c", "user.email=bench@localhost"]
-    subprocess.run(git + ["init", "-q"], check=True)
-    subprocess.run(git + ["add", "mlops.yaml"], check=True)
-    subprocess.run(git + ["commit", "-q", "-m", "base"], check=True)
-    spec.write_text(change_one_thing(spec.read_text(encoding="utf-8")), encoding="utf-8")
-    argv = [tool("mlops"), "plan", str(spec), "--base", "HEAD", "--env", ENV]
-    probe = subprocess.run(argv, capture_output=True, text=True, cwd=repo, timeout=900)
-    if probe.returncode not in (0, 1):
-        raise Skip(f"`mlops plan` exited {probe.returncode}: {probe.stderr.strip()[:400]}")
-    runs = [run_once(argv, cwd=str(repo)) for _ in range(rounds)]
-    return {"n": n, "rounds": rounds, "times": [r.seconds for r in runs],
-            "median": statistics.median(r.seconds for r in runs),
-            "peak_rss_mib": max(r.max_rss_kib for r in runs) / 1024,
-            "exit_codes": sorted({r.exit_code for r in runs}), "output_head": probe.stdout[:1500]}
+    commands, probes = {}, {}
+    for n in sizes:
+        repo = work / f"plan-repo-{n}"
+        repo.mkdir()
+        spec = write_synthetic_spec(repo / "mlops.yaml", n)
+        git = ["git", "-C", str(repo), "-c", "user.name=bench", "-c", "user.email=bench@localhost"]
+        subprocess.run(git + ["init", "-q"], check=True)
+        subprocess.run(git + ["add", "mlops.yaml"], check=True)
+        subprocess.run(git + ["commit", "-q", "-m", "base"], check=True)
+        spec.write_text(change_one_thing(spec.read_text(encoding="utf-8")), encoding="utf-8")
+        # `-C repo`-like: plan finds the repository from the spec's directory, so the cwd can stay REPO.
+        argv = [tool("mlops"), "plan", str(spec), "--base", "HEAD", "--env", ENV]
+        probe = subprocess.run(argv, capture_output=True, text=True, cwd=repo, timeout=900)
+        if probe.returncode not in (0, 1):
+            raise Skip(f"`mlops plan` exited {probe.returncode}: {probe.stderr.strip()[:400]}")
+        probes[n] = probe.stdout
+        commands[f"plan N={n}"] = argv
+    series: dict[str, Series] = {name: Series(name, argv) for name, argv in commands.items()}
+    for index in range(rounds):  # alternating, each from its own repository
+        names = list(commands)
+        for name in names[index % len(names):] + names[:index % len(names)]:
+            n = int(name.split("=")[1])
+            series[name].runs.append(run_once(commands[name], cwd=str(work / f"plan-repo-{n}")))
+    rows = [{"n": n, "median": series[f"plan N={n}"].median, "peak_rss_mib": series[f"plan N={n}"].peak_rss_mib,
+             "exit_codes": sorted(series[f"plan N={n}"].exit_codes)} for n in sizes]
+    return {"rounds": rounds, "rows": rows, "series": _series_json(series), "bars": growth_bars("plan", series, sizes),
+            "output_head": probes[sizes[-1]][:1500]}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -410,27 +484,39 @@ def render(results: dict) -> str:
         lines.extend(["", f"mlops lint takes **{ck['ratio']:.3f}×** checkov's time "
                           f"({1 / ck['ratio']:.0f}× faster).", ""])
 
-    lines.extend(["## 3. Compile scaling (synthetic specs, `--env prod`)", ""])
+    lines.extend(["## 3. Scaling: validate, lint, compile (synthetic specs, every endpoint overridden in prod)", ""])
     if not skipped("scaling"):
         sc = results["scaling"]
-        lines.extend([f"N endpoints (each monitored, half on GPU pools) and N/4 pipelines of 6 steps "
-                      f"(`bench/synthetic_spec.py`); `mlops compile --env prod --backend all` (manifests, rollback "
-                      f"manifests and the Pulumi program); {sc['rounds']} alternating rounds of every size; "
-                      "`mlops validate --env prod` on the same file for reference.", "",
-                      "| N | spec size | objects | compile (median) | objects/s | peak RSS | validate |",
-                      "|---:|---:|---:|---:|---:|---:|---:|"])
+        lines.extend([f"N endpoints (each monitored, half on GPU pools) and N/4 pipelines of 6 steps, with a prod overlay "
+                      f"that overrides every endpoint's replicas (`bench/synthetic_spec.py`, `overridden=True`); "
+                      f"`mlops validate --env prod`, `mlops lint --all-envs` (the base and both environments) and "
+                      f"`mlops compile --env prod --backend all` (manifests, rollback manifests and the Pulumi program); "
+                      f"{sc['rounds']} alternating rounds of every command and size.", "",
+                      "| N | spec size | objects | validate | lint --all-envs | compile | objects/s | compile peak RSS |",
+                      "|---:|---:|---:|---:|---:|---:|---:|---:|"])
         for r in sc["rows"]:
-            lines.append(f"| {r['n']} | {r['bytes'] / 1024:.0f} KiB | {r['objects']} | {fmt_s(r['median'])} | "
-                         f"{r['objects_per_s']:.0f} | {r['peak_rss_mib']:.0f} MiB | {fmt_s(r['validate_median'])} |")
-        if "exponent" in sc:
-            lines.extend(["", f"time(1000) / time(100) = {sc['ratio_1000_100']:.2f} (median of per-round "
-                              f"ratios): scaling exponent {sc['exponent']:.2f} (1 = linear)."])
-            for bar in sc["bars"]:
-                shown = f"{bar['ratio']:.2f}" + (" s" if "under" in bar["what"] else "")
-                bars.append((bar["what"], shown, f"{bar['bar']}", bar["holds"]))
+            lines.append(f"| {r['n']} | {r['bytes'] / 1024:.0f} KiB | {r['objects']} | {fmt_s(r['validate_median'])} | "
+                         f"{fmt_s(r['lint_median'])} | {fmt_s(r['median'])} | {r['objects_per_s']:.0f} | "
+                         f"{r['peak_rss_mib']:.0f} MiB |")
+        lines.extend(["", "| growth (median of per-round ratios) | ratio | exponent (1 = linear) | |",
+                      "|---|---:|---:|---|"])
+        for bar in sc["bars"]:
+            lines.append(f"| {bar['what']} | {bar['ratio']:.2f} | {bar['exponent']:.2f} | {verdict(bar['holds'])} |")
+            bars.append((bar["what"], f"{bar['ratio']:.2f}", f"≤ {bar['bar']}", bar["holds"]))
         lines.append("")
 
-    lines.extend(["## 4. Pulumi program under mocks", ""])
+    lines.extend(["## 4. Pulumi program", ""])
+    if "scaling" in results and results["scaling"].get("programs"):
+        lines.extend(["What `mlops compile` writes to `pulumi/` at every N of section 3: the short `__main__.py` and "
+                      "the objects as data in `resources.json`; \"parse\" is what `pulumi preview`/`up` pays before "
+                      "registering anything (compiling `__main__.py` and `json.loads` of the data, best of 3, in-process).",
+                      "", "| N | objects | `__main__.py` | `resources.json` | bytes/object | parse | parse/object |",
+                      "|---:|---:|---:|---:|---:|---:|---:|"])
+        for pr in results["scaling"]["programs"]:
+            lines.append(f"| {pr['n']} | {pr['objects']} | {pr['main_bytes'] / 1024:.1f} KiB | "
+                         f"{pr['data_bytes'] / 2**20:.2f} MiB | {pr['bytes_per_object']:.0f} | "
+                         f"{fmt_s(pr['parse_seconds'])} | {pr['parse_us_per_object']:.0f} µs |")
+        lines.append("")
     if not skipped("pulumi"):
         pu = results["pulumi"]
         lines.extend([f"The program `mlops compile` emits for N = {pu['n']}, run under "
@@ -443,11 +529,18 @@ def render(results: dict) -> str:
     lines.extend(["## 5. Plan", ""])
     if not skipped("plan"):
         pl = results["plan"]
-        lines.extend([f"`mlops plan --base HEAD --env prod` on the N = {pl['n']} spec with one change "
-                      f"(ep-0 replicas.max 10 → 12), median of {pl['rounds']} runs.", "",
-                      "| N | plan (median) | peak RSS | exit |", "|---:|---:|---:|---:|",
-                      f"| {pl['n']} | {fmt_s(pl['median'])} | {pl['peak_rss_mib']:.0f} MiB | "
-                      f"{'/'.join(map(str, pl['exit_codes']))} |", ""])
+        lines.extend([f"`mlops plan --base HEAD --env prod` on synthetic specs with one change (ep-0 replicas.max "
+                      f"10 → 12), {pl['rounds']} alternating rounds.", "",
+                      "| N | plan (median) | peak RSS | exit |", "|---:|---:|---:|---:|"])
+        for r in pl["rows"]:
+            lines.append(f"| {r['n']} | {fmt_s(r['median'])} | {r['peak_rss_mib']:.0f} MiB | "
+                         f"{'/'.join(map(str, r['exit_codes']))} |")
+        lines.extend(["", "| growth (median of per-round ratios) | ratio | exponent (1 = linear) | |",
+                      "|---|---:|---:|---|"])
+        for bar in pl["bars"]:
+            lines.append(f"| {bar['what']} | {bar['ratio']:.2f} | {bar['exponent']:.2f} | {verdict(bar['holds'])} |")
+            bars.append((bar["what"], f"{bar['ratio']:.2f}", f"≤ {bar['bar']}", bar["holds"]))
+        lines.append("")
 
     lines.extend(["## Bars", "", "| bar | measured | target | |", "|---|---:|---:|---|"])
     for what, measured, target, ok in bars:
@@ -471,12 +564,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections: {', '.join(SECTIONS)}")
     parser.add_argument("--rounds", type=int, help="rounds for the pre-commit comparison (default 40, quick 10)")
     parser.add_argument("--output", default=str(REPO / "bench" / "RESULTS.md"), help="Markdown file to write")
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)),
+                        help="endpoint counts for scaling and plan, each 10x the previous for the ratios (default %(default)s)")
+    parser.add_argument("--reuse", help="a bench/results/*.json whose sections this run does not measure are "
+                                            "reported from it (say so in --notes)")
     parser.add_argument("--notes", help="a file whose Markdown is appended under 'Notes' (analysis, profiles)")
     args = parser.parse_args(argv)
     sections = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(sections) - set(SECTIONS)
     if unknown:
         parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    sizes = [int(n) for n in args.sizes.split(",")]
     pre_rounds = args.rounds or (10 if args.quick else 40)
     heavy_rounds = 1 if args.quick else 3
     results: dict = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -490,9 +588,9 @@ def main(argv: list[str] | None = None) -> int:
         jobs = {
             "precommit": lambda: bench_precommit(pre_rounds),
             "checkov": lambda: bench_checkov(5 if args.quick else 15, work),
-            "scaling": lambda: bench_scaling([10, 100, 1000], heavy_rounds, work),
+            "scaling": lambda: bench_scaling(sizes, heavy_rounds, work),
             "pulumi": lambda: bench_pulumi(100, heavy_rounds, work),
-            "plan": lambda: bench_plan(1000, heavy_rounds, work),
+            "plan": lambda: bench_plan(sizes, heavy_rounds, work),
         }
         for section in sections:
             print(f"[bench] {section} ...", file=sys.stderr, flush=True)
@@ -501,9 +599,14 @@ def main(argv: list[str] | None = None) -> int:
             except Skip as why:
                 results["skipped"][section] = str(why)
                 print(f"[bench] {section} skipped: {why}", file=sys.stderr, flush=True)
+    reused = json.loads(Path(args.reuse).read_text(encoding="utf-8")) if args.reuse else {}
     for section in SECTIONS:
         if section not in sections:
-            results["skipped"][section] = f"not run (`--only {args.only}`)"
+            if section in reused:
+                results[section] = reused[section]
+                results["command"] += f" (section {section} from {Path(args.reuse).name}, {reused['date']})"
+            else:
+                results["skipped"][section] = f"not run (`--only {args.only}`)"
     raw = REPO / "bench" / "results"
     raw.mkdir(exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -5,6 +5,9 @@ monitor; even-numbered ones serve on a GPU pool), N/4 pipelines (at least one) o
 few shared runtimes, feature views and node pools, and two environments. Everything is pinned by
 `version:` (no lock needed) and derived from N alone, so the same N always gives the same bytes.
 
+With `overridden=True` the prod overlay overrides every endpoint's replicas (the case where
+overlays used to cost spec size x overridden fields).
+
 `synthetic_yaml(n)` renders it as block-style YAML like a person writes it;
 `write_synthetic_spec(path, n)` writes that file. `change_one_thing(text)` returns the text with
 one endpoint's replica maximum changed (what the plan benchmark reviews).
@@ -24,6 +27,7 @@ GPU_POOL = "gpu-serve"
 MIG_POOL = "gpu-mig"
 TRAIN_POOL = "gpu-train"
 CPU_POOL = "cpu-general"
+MAX_NODES = 1000  # the spec's bound on nodes.max
 
 
 def counts(n: int) -> dict[str, int]:
@@ -32,7 +36,7 @@ def counts(n: int) -> dict[str, int]:
             "pipelines": max(1, n // 4), "steps": 6 * max(1, n // 4)}
 
 
-def synthetic_spec(n: int) -> dict[str, Any]:
+def synthetic_spec(n: int, overridden: bool = False) -> dict[str, Any]:
     if n < 1:
         raise ValueError("n is at least 1")
     pipelines = max(1, n // 4)
@@ -68,11 +72,11 @@ def synthetic_spec(n: int) -> dict[str, Any]:
             TRAIN_POOL: {"accelerator": "a100-80gb", "gpus_per_node": 8, "capacity": "spot",
                          "nodes": {"min": 0, "max": max(2, pipelines // 8)}, "instance_types": ["p4de.24xlarge"]},
             GPU_POOL: {"accelerator": "l4", "gpus_per_node": 1, "sharing": {"time_slicing": {"replicas": 4}},
-                       "nodes": {"min": 1, "max": max(4, n)}, "instance_types": ["g6.xlarge", "g6.2xlarge"]},
+                       "nodes": {"min": 1, "max": min(MAX_NODES, max(4, n))}, "instance_types": ["g6.xlarge", "g6.2xlarge"]},
             MIG_POOL: {"accelerator": "h100-80gb", "gpus_per_node": 8,
                        "sharing": {"mig": {"layout": {"1g.10gb": 4, "3g.40gb": 1}}},
                        "nodes": {"min": 0, "max": max(1, n // 50)}, "instance_types": ["p5.48xlarge"]},
-            CPU_POOL: {"nodes": {"min": 1, "max": max(10, n)}, "instance_types": ["m7i.2xlarge"], "taint": False},
+            CPU_POOL: {"nodes": {"min": 1, "max": min(MAX_NODES, max(10, n))}, "instance_types": ["m7i.2xlarge"], "taint": False},
         },
         "pipelines": {},
         "serving": {},
@@ -154,6 +158,8 @@ def synthetic_spec(n: int) -> dict[str, Any]:
             monitor["retraining"] = {"pipeline": f"train-{i}", "when": {"drift_above": 0.3, "performance_drop": "5%"},
                                      "cooldown": "7d", "max_monthly_cost": 500, "requires_approval": False}
         spec["monitoring"][endpoint] = monitor
+    if overridden:  # short entries: at N = 5,000 the spec must stay under the loader's 8 MiB bound
+        spec["environments"]["prod"]["serving"] = {f"ep-{i}": {"replicas": {"min": 3, "max": 12}} for i in range(n)}
     return spec
 
 
@@ -208,14 +214,15 @@ def to_yaml(data: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-def synthetic_yaml(n: int) -> str:
-    return (f"# A synthetic spec: {n} endpoints, {max(1, n // 4)} pipelines of 6 steps "
-            f"(bench/synthetic_spec.py).\n") + to_yaml(synthetic_spec(n))
+def synthetic_yaml(n: int, overridden: bool = False) -> str:
+    return (f"# A synthetic spec: {n} endpoints, {max(1, n // 4)} pipelines of 6 steps"
+            f"{', every one overridden in prod' if overridden else ''} (bench/synthetic_spec.py).\n") + \
+        to_yaml(synthetic_spec(n, overridden))
 
 
-def write_synthetic_spec(path: str | Path, n: int) -> Path:
+def write_synthetic_spec(path: str | Path, n: int, overridden: bool = False) -> Path:
     path = Path(path)
-    path.write_text(synthetic_yaml(n), encoding="utf-8")
+    path.write_text(synthetic_yaml(n, overridden), encoding="utf-8")
     return path
 
 
@@ -228,5 +235,5 @@ def change_one_thing(text: str) -> str:
     return text[:at] + "    replicas: {min: 2, max: 12}\n" + text[at + len(old):]
 
 
-if __name__ == "__main__":
-    sys.stdout.write(synthetic_yaml(int(sys.argv[1]) if len(sys.argv) > 1 else 10))
+if __name__ == "__main__":  # python -m bench.synthetic_spec N [--overridden]
+    sys.stdout.write(synthetic_yaml(int(sys.argv[1]) if len(sys.argv) > 1 else 10, "--overridden" in sys.argv))

@@ -41,7 +41,11 @@ def _merged_values(base, overlay):
 
 
 def apply_overlay(data: dict, source_map: SourceMap, env: str) -> tuple[dict, SourceMap]:
-    """The base with `environments.<env>` merged onto it, and the matching source map."""
+    """The base with `environments.<env>` merged onto it, and the matching source map.
+
+    Linear in spec size + overlay size: the merge copies only the mappings the overlay reaches (the
+    rest is shared with `data`, which nothing downstream mutates), and the source map is re-mapped in
+    one pass at the end rather than scanned once per overridden field."""
     names = environment_names(data)
     if env not in names:
         known = ", ".join(names) if names else "none are defined (add an `environments:` section)"
@@ -52,17 +56,49 @@ def apply_overlay(data: dict, source_map: SourceMap, env: str) -> tuple[dict, So
     prefix = ("environments", env)
     if not isinstance(overlay, dict):
         raise SpecError(Diagnostic(source_map.value(prefix), f"environments.{env} must be a mapping of overrides"))
-    merged = copy.deepcopy(data)
-    merged_map = source_map.copy()
+    merged = dict(data)
+    remap = _Remap()
     problems: list[Diagnostic] = []
-    _merge(merged, overlay, (), prefix, source_map, merged_map, problems)
+    _merge(merged, overlay, (), prefix, source_map, remap, problems)
     if problems:
         raise SpecError(problems)
-    return merged, merged_map
+    return merged, remap.apply(source_map, prefix)
 
 
-def _merge(base: dict, overlay: dict, path: tuple, prefix: tuple, original: SourceMap, merged_map: SourceMap,
+class _Remap:
+    """What the merge does to the source map, applied in one pass (`SourceMap.drop`/`graft` scan the
+    whole map, so calling them per overridden field made an overlay cost spec size x fields)."""
+
+    def __init__(self) -> None:
+        self.replaced: set[tuple] = set()     # paths whose base positions are forgotten (replaced or removed)
+        self.grafted: set[tuple] = set()      # paths whose overlay positions (under the env) land on the base
+        self.keys: dict[tuple, object] = {}
+        self.values: dict[tuple, object] = {}
+
+    def apply(self, original: SourceMap, prefix: tuple) -> SourceMap:
+        merged = SourceMap(original.file)
+        lengths = sorted({len(path) for path in self.replaced})
+        for name in ("keys", "values"):
+            kept = getattr(original, name)
+            for n in lengths:  # one comprehension per prefix length (a handful), not a generator per entry
+                kept = {path: position for path, position in kept.items() if path[:n] not in self.replaced}
+            setattr(merged, name, dict(kept) if kept is getattr(original, name) else kept)
+        merged.keys.update(self.keys)
+        merged.values.update(self.values)
+        if self.grafted:
+            start, grafted = len(prefix), self.grafted
+            for mine, theirs in ((merged.keys, original.keys), (merged.values, original.values)):
+                under = {path[start:]: position for path, position in theirs.items()
+                         if path[:start] == prefix and len(path) > start}
+                for n in sorted({len(p) for p in grafted}):
+                    mine.update((path, position) for path, position in under.items()
+                                if len(path) > n and path[:n] in grafted)
+        return merged
+
+
+def _merge(base: dict, overlay: dict, path: tuple, prefix: tuple, original: SourceMap, remap: _Remap,
            problems: list[Diagnostic]) -> None:
+    """Merge `overlay` into `base` in place; `base` is already a copy, its child mappings are not."""
     from .spec import Spec
     from .spec.introspection import is_named_collection
 
@@ -91,13 +127,14 @@ def _merge(base: dict, overlay: dict, path: tuple, prefix: tuple, original: Sour
             merge_overlay(base, value, prefix, original, merged_map)  # appended, not replaced: see there
         elif value is None:
             del base[key]
-            merged_map.drop(here)
+            remap.replaced.add(here)
         elif isinstance(value, dict) and isinstance(base.get(key), dict):
-            merged_map.keys[here] = written_at  # the overlay changed this mapping: errors about it point here
-            _merge(base[key], value, here, prefix, original, merged_map, problems)
+            remap.keys[here] = written_at  # the overlay changed this mapping: errors about it point here
+            base[key] = dict(base[key])   # copy on write: the base document's mapping stays as loaded
+            _merge(base[key], value, here, prefix, original, remap, problems)
         else:
             base[key] = copy.deepcopy(value)
-            merged_map.drop(here)
-            merged_map.keys[here] = written_at
-            merged_map.values[here] = original.value(prefix + here)
-            merged_map.graft(original, prefix + here, here)
+            remap.replaced.add(here)
+            remap.keys[here] = written_at
+            remap.values[here] = original.value(prefix + here)
+            remap.grafted.add(here)

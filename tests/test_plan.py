@@ -303,12 +303,13 @@ def test_plan_never_imports_pulumi_or_mlflow(example_repo):
 def test_pairing_is_linear_and_diffs_only_what_differs():
     import time
 
+    # CPU time, as in every in-process bound of the suite: it runs in parallel on shared cores.
     old = [_big_object(i) for i in range(20_000)]
     new = [_big_object(i) for i in range(20_000)]
     new[123]["spec"]["replicas"] = 99
-    started = time.perf_counter()
+    started = time.process_time()
     changes = [c for c in pair_objects(old, new) if c.action != "unchanged"]
-    assert time.perf_counter() - started < 10
+    assert time.process_time() - started < 10
     assert [(c.key[3], [f.dotted for f in c.changes]) for c in changes] == [("obj-123", ["spec.replicas"])]
 
 
@@ -325,10 +326,10 @@ def test_a_1000_endpoint_plan_with_one_change_takes_seconds(tmp_path, capsys):
     text = synthetic_yaml(1000)
     (tmp_path / "base.yaml").write_text(text)
     (tmp_path / "mlops.yaml").write_text(change_one_thing(text))
-    started = time.perf_counter()
+    started = time.process_time()
     assert main(["plan", str(tmp_path / "mlops.yaml"), "--base-spec", str(tmp_path / "base.yaml"),
                  "--format", "json", "--base-only"]) == 0  # one section: the environments would triple it
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     section = env_of(json.loads(capsys.readouterr().out))
     # The replica maximum is on the InferenceService and on its HTTPScaledObject (it scales on concurrency).
     assert section["summary"]["changed"] == 2 and section["summary"]["unchanged"] > 5000

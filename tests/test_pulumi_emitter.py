@@ -132,3 +132,46 @@ def test_top_level_fields_become_the_typed_class_keywords() -> None:
 def test_objects_that_cannot_be_declared_faithfully_are_refused(obj, message) -> None:
     with pytest.raises(UnsupportedObject, match=message):
         declaration(obj)
+
+
+# --- resources.json, the program's data -------------------------------------------------------
+
+def _data(value) -> str:
+    from backends.pulumi.resource_data import _lines
+
+    out: list[str] = []
+    _lines(value, 0, "", out)
+    return "\n".join(out) + "\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(plain_data)
+def test_every_plain_value_round_trips_through_the_data_file(value) -> None:
+    import json
+
+    text = _data(value)
+    assert text.isascii()  # no bidi or invisible character reaches the reviewer: \u escapes
+    assert json.loads(text) == value
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_a_hostile_string_is_one_json_string(text) -> None:
+    import json
+
+    source = _data({"k": [text, {"n": text}]})
+    assert json.loads(source) == {"k": [text, {"n": text}]} and source.isascii()
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), object(), {1: "x"}, {"a": {2: "y"}}, b"bytes"])
+def test_values_json_would_change_or_cannot_hold_are_refused(value) -> None:
+    with pytest.raises((TypeError, ValueError)):
+        _data(value)
+
+
+def test_data_lines_are_one_key_each_and_short_scalar_collections_stay_on_one_line() -> None:
+    from backends.pulumi.resource_data import WIDTH
+
+    value = {"metadata": {"labels": {"a": "b"}}, "command": ["python", "-m", "x"], "long": ["x" * 60, "y" * 60]}
+    assert _data(value) == ('{\n "metadata": {\n  "labels": {"a": "b"}\n },\n "command": ["python", "-m", "x"],\n'
+                            f' "long": [\n  "{"x" * 60}",\n  "{"y" * 60}"\n ]\n}}\n')
+    assert all(len(line) <= WIDTH for line in _data(value).splitlines())

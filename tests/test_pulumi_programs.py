@@ -19,6 +19,7 @@ import yaml
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from backends.pulumi import deploy, emit, runtime
+from backends.pulumi.resource_data import digest
 from backends.pulumi.resources import CUSTOM_RESOURCE, KINDS
 from compiler.cli import main
 from tests.compile_support import CASES, COMPILED, EXAMPLE, EXAMPLES, checked, example_lock
@@ -118,6 +119,12 @@ class PythonSnapshotExtension(SingleFileSnapshotExtension):
         return data
 
 
+class JsonSnapshotExtension(PythonSnapshotExtension):
+    """`snapshots/<test module>/<test name without test_>.json`: the program's data as a reviewer reads it."""
+
+    file_extension = "json"
+
+
 def test_emitted_program_of_the_example(snapshot, tmp_path) -> None:
     emit(checked(EXAMPLE, "prod"), example_lock(), tmp_path)
     program = (tmp_path / "pulumi" / "__main__.py").read_text(encoding="utf-8")
@@ -125,11 +132,54 @@ def test_emitted_program_of_the_example(snapshot, tmp_path) -> None:
     again = tmp_path / "again"
     emit(checked(EXAMPLE, "prod"), example_lock(), again)
     assert (again / "pulumi" / "__main__.py").read_text(encoding="utf-8") == program  # deterministic
+    assert (again / "pulumi" / "resources.json").read_bytes() == (tmp_path / "pulumi" / "resources.json").read_bytes()
     assert (tmp_path / "pulumi" / "Pulumi.yaml").read_text() == (
         'name: "fraud"\n'
         'description: "fraud (prod), compiled by mlops from mlops.yaml.example: the objects of ../manifests/"\n'
         "runtime: python\n")
     assert (tmp_path / "pulumi" / "requirements.txt").read_text() == "pulumi>=3.100,<4\npulumi-kubernetes>=4.10,<5\n"
+
+
+def test_emitted_resources_of_the_example(snapshot, tmp_path) -> None:
+    emit(checked(EXAMPLE, "prod"), example_lock(), tmp_path)
+    data = (tmp_path / "pulumi" / "resources.json").read_text(encoding="ascii")
+    assert data == snapshot.use_extension(JsonSnapshotExtension)
+
+
+def test_the_emitted_program_is_the_same_short_code_whatever_the_number_of_objects(tmp_path) -> None:
+    from bench.synthetic_spec import write_synthetic_spec
+
+    programs = {}
+    for n in (2, 40):
+        (tmp_path / f"s{n}").mkdir()
+        spec = write_synthetic_spec(tmp_path / f"s{n}" / "mlops.yaml", n)
+        build = compile_all(spec, "prod", tmp_path / f"out{n}")
+        programs[n] = (build / "pulumi" / "__main__.py").read_text(encoding="utf-8")
+        assert len(programs[n].splitlines()) < 120  # the objects are data beside it, not code
+    # Only the object count and the data's digest differ: the code does not grow with the spec.
+    differing = [(a, b) for a, b in zip(programs[2].splitlines(), programs[40].splitlines()) if a != b]
+    assert [a.split(" = ")[0] if " = " in a else a[:17] for a, _ in differing] == [
+        "# It declares the", "COUNT", "SHA256"], differing
+
+
+@pytest.mark.parametrize("tamper", ["edit", "code"])
+def test_the_emitted_program_refuses_data_it_was_not_compiled_with(tamper, tmp_path) -> None:
+    build = compile_all(EXAMPLE, "prod", tmp_path)
+    data = build / "pulumi" / "resources.json"
+    text = data.read_text(encoding="ascii")
+    program = build / "pulumi" / "__main__.py"
+    if tamper == "edit":  # a changed replica count, say: deploy what was compiled, or nothing
+        data.write_text(text.replace('"minReplicas": 3', '"minReplicas": 30', 1), encoding="ascii")
+        refusal = "not the file this program was compiled with"
+    else:  # a class outside the table, even with the digest forged too: the data cannot pick the code
+        forged = text.replace('"class": "core.v1.Namespace"', '"class": "core.v1.Pod"', 1)
+        data.write_text(forged, encoding="ascii")
+        source = program.read_text(encoding="utf-8")
+        program.write_text(source.replace(digest(text), digest(forged)), encoding="utf-8")
+        refusal = "names the class 'core.v1.Pod', not one of CLASSES"
+    assert data.read_text(encoding="ascii") != text
+    with pytest.raises(pulumi.RunError, match=refusal):
+        run_program_file(program, stack="prod")
 
 
 def test_emitted_program_refuses_a_stack_of_another_environment(tmp_path) -> None:

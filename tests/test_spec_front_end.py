@@ -42,10 +42,10 @@ def test_positions_of_keys_values_and_items():
 
 
 def test_example_validates_in_every_environment_quickly():
-    started = time.perf_counter()
+    started = time.process_time()
     checked = check_all_environments(str(REPO / "mlops.yaml.example"))
     assert [c.env for c in checked] == [None, "dev", "prod"]
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     prod = checked[2].spec
     assert prod.serving["fraud-api"].replicas.min == 3 and prod.serving["fraud-api"].replicas.max == 20
 

@@ -21,8 +21,25 @@ def training_runtimes(spec: Spec) -> dict[str, tuple]:
 
 def training_pipelines(spec: Spec, model: str) -> list[str]:
     """Pipelines with a step that registers versions of `model`."""
-    return [name for name, pipeline in spec.pipelines.items()
-            if any(step.registers == model for step in pipeline.steps.values())]
+    return training_pipelines_by_model(spec).get(model, [])
+
+
+def training_pipelines_by_model(spec: Spec) -> dict[str, list[str]]:
+    """Model key -> the pipelines with a step that registers it, in spec order (one pass: rules that ask
+    for every model would otherwise scan every pipeline per model)."""
+    found: dict[str, list[str]] = {}
+    for name, pipeline in spec.pipelines.items():
+        for model in dict.fromkeys(step.registers for step in pipeline.steps.values() if step.registers):
+            found.setdefault(model, []).append(name)
+    return found
+
+
+def endpoints_by_model(spec: Spec) -> dict[str, list[str]]:
+    """Model key -> the endpoints that serve it, in spec order."""
+    found: dict[str, list[str]] = {}
+    for name, endpoint in spec.serving.items():
+        found.setdefault(endpoint.model, []).append(name)
+    return found
 
 
 class Workload(NamedTuple):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..diagnostics import Position, SpecError, UsageError
 from ..overrides import applied_overrides
 from .costs import cost_lines
-from .object_diff import MISSING, canonical, dotted_path, field_changes, pair_objects
+from .object_diff import MISSING, changes_between, dotted_path, pair_objects
 from .report import (EnvironmentPlan, LintItem, ModelChange, ModelSide, Plan, PipelineDiagram, ResourceChange,
                      SpecChange)
 from .revisions import Revision
@@ -162,6 +162,7 @@ def _environment_plan(env: str | None, before: _Side, after: _Side, lower: Lower
     models = _model_changes(old, old_usable, new, new_usable)
     resources, unchanged = _resources(old_objects, new_objects, spec_changes, models, old_data, new_data,
                                       (_override_origins(old), _override_origins(new)))
+    del old_objects, new_objects  # both compiles' objects are not needed past pairing: free them before lint
     introduced, resolved = _lint_delta(lint(old, before.lock) if old is not None else [],
                                        lint(new, after.lock) if new is not None else [], before)
     costs = cost_lines(old.spec if old is not None else None, new.spec if new is not None else None)
@@ -207,7 +208,7 @@ def _source_path(data: Any, path: tuple) -> tuple | None:
 def _spec_changes(old: "CheckedSpec | None", new: "CheckedSpec | None", old_data: dict, new_data: dict,
                   before: _Side) -> list[SpecChange]:
     result = []
-    for change in field_changes(canonical(old_data), canonical(new_data)):
+    for change in changes_between(old_data, new_data):
         position = None
         where = _source_path(new_data, change.path) if change.new is not MISSING else None
         if where is not None and new is not None and new.source_map.has(where):
@@ -251,6 +252,10 @@ def _model_changes(old: "CheckedSpec | None", old_lock: "Lock | None", new: "Che
 
     old_models = old.spec.models if old else {}
     new_models = new.spec.models if new else {}
+    serving_endpoints: dict[str, list[str]] = {}  # model -> endpoints, once (not a scan per moved model)
+    current = new or old
+    for name, endpoint in (current.spec.serving.items() if current is not None else ()):
+        serving_endpoints.setdefault(endpoint.model, []).append(name)
     result = []
     for key in sorted(set(old_models) | set(new_models)):
         a = _model_side(old, old_lock, key) if key in old_models else None
@@ -267,8 +272,7 @@ def _model_changes(old: "CheckedSpec | None", old_lock: "Lock | None", new: "Che
                 details.insert(0, f"registry name {a.registry_name} → {b.registry_name}")
             if a.pinned_by != b.pinned_by:
                 details.append(f"pinned by {a.pinned_by} → {b.pinned_by}")
-        serving = (new or old).spec.serving  # type: ignore[union-attr]
-        endpoints = sorted(name for name, endpoint in serving.items() if endpoint.model == key)
+        endpoints = sorted(serving_endpoints.get(key, ()))
         result.append(ModelChange(key, endpoints, a, b, details))
     return result
 
@@ -332,7 +336,7 @@ def _mentions(change: ModelChange, texts: list[str]) -> bool:
     return any(uri in text for uri in uris for text in texts)
 
 
-def _why(resource_path: str | None, texts: list[str], spec_changes: list[SpecChange],
+def _why(resource_path: str | None, texts: list[str], spec_changes: "SpecChangeIndex",
          models: dict[str, ModelChange], data: dict) -> list[str]:
     """Why an object was added, changed or removed, nearest cause first:
     1. spec changes under the entry it was lowered from, and model moves that reached it (its changed
@@ -341,14 +345,36 @@ def _why(resource_path: str | None, texts: list[str], spec_changes: list[SpecCha
        and to `metadata`/`platform`, which every object depends on.
     `texts` are the object's changed values (or its whole text, when added or removed)."""
     related = related_entries(resource_path, data)
-    reasons = [f"`{change.dotted}`" for change in spec_changes
-               if related and change.path[:len(related[0])] == related[0]]
+    reasons = [f"`{change.dotted}`" for change in spec_changes.under([related[0]])] if related else []
     keys = {entry[1] for entry in related if entry[0] == "models"}
     reasons += [model_move(change) for change in models.values() if change.model in keys and _mentions(change, texts)]
     if not reasons:
-        reasons = [f"`{change.dotted}`" for change in spec_changes
-                   if any(change.path[:len(p)] == p for p in related[1:]) or change.path[0] in GLOBAL_SECTIONS]
+        reasons = [f"`{change.dotted}`" for change in spec_changes.under(related[1:], GLOBAL_SECTIONS)]
     return list(dict.fromkeys(reasons))
+
+
+class SpecChangeIndex:
+    """The spec changes by their first two path parts (section, entry), so that explaining each changed
+    object looks at the changes of the entries it relates to, not at every change of the plan."""
+
+    def __init__(self, changes: list[SpecChange]):
+        self.by_entry: dict[tuple, list[int]] = {}
+        self.by_section: dict[str, list[int]] = {}
+        self.changes = changes
+        for index, change in enumerate(changes):
+            self.by_entry.setdefault(tuple(change.path[:2]), []).append(index)
+            self.by_section.setdefault(change.path[0], []).append(index)
+
+    def under(self, prefixes: list[tuple], sections: tuple = ()) -> list[SpecChange]:
+        """Changes at or under any of `prefixes`, or in any of `sections`, in the plan's order."""
+        found: set[int] = set()
+        for prefix in prefixes:
+            candidates = self.by_entry.get(tuple(prefix[:2]), ()) if len(prefix) >= 2 else \
+                self.by_section.get(prefix[0], ()) if prefix else range(len(self.changes))
+            found.update(i for i in candidates if self.changes[i].path[:len(prefix)] == prefix)
+        for section in sections:
+            found.update(self.by_section.get(section, ()))
+        return [self.changes[i] for i in sorted(found)]
 
 
 def model_move(change: ModelChange) -> str:
@@ -394,6 +420,7 @@ def _resources(old_objects: list[dict], new_objects: list[dict], spec_changes: l
                models: list[ModelChange], old_data: dict, new_data: dict,
                override_origins: tuple[list[str], list[str]] = ([], [])) -> tuple[list[ResourceChange], int]:
     by_model = {change.model: change for change in models}
+    index = SpecChangeIndex(spec_changes)
     result, unchanged = [], 0
     for pair in pair_objects(old_objects, new_objects):
         if pair.action == "unchanged":
@@ -407,7 +434,7 @@ def _resources(old_objects: list[dict], new_objects: list[dict], spec_changes: l
             diff = whole_object_lines(current, "+" if pair.action == "added" else "-")
         texts = ([json.dumps([_value(c.old), _value(c.new), c.dotted], default=str) for c in pair.changes]
                  if pair.action == "changed" else [json.dumps(current, default=str)])
-        why = _why(spec_path, texts, spec_changes, by_model, new_data if pair.new is not None else old_data)
+        why = _why(spec_path, texts, index, by_model, new_data if pair.new is not None else old_data)
         why = list(dict.fromkeys(why + _override_causes(pair, spec_changes, override_origins)))
         result.append(ResourceChange(pair.action, pair.key, _component(current), spec_path, pair.changes, diff, why,
                                      applied_overrides(current)))

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from ..relations import training_pipelines
+from ..relations import endpoints_by_model, training_pipelines_by_model
 from ..requirements import normalize
 from ..rule import Context, Problem, RuleOptions, rule
 
@@ -76,9 +76,10 @@ def preprocessing_version_mismatch(ctx: Context, options: RuleOptions) -> Iterat
                               f"{req.pinned_version}, but preprocessing.{pre_name}.version is {pre.version}",
                               hint=f"pin {pre.package}=={pre.version} in runtime {runtime_name!r}, or change "
                                    f"preprocessing.{pre_name}.version and retrain")
+    serving_endpoints = endpoints_by_model(spec)
     for model_key, model in spec.models.items():
         pre = spec.preprocessing.get(model.preprocessing or "")
-        served_by = [e for e in spec.serving.values() if e.model == model_key]
+        served_by = [spec.serving[name] for name in serving_endpoints.get(model_key, ())]
         if pre is None or not served_by:
             continue
         entry = ctx.lock_entry(model_key)
@@ -342,12 +343,17 @@ def serving_features_differ(ctx: Context, options: RuleOptions) -> Iterator[Prob
     ```
     """
     served = {endpoint.model for endpoint in ctx.spec.serving.values()}
+    trainers = training_pipelines_by_model(ctx.spec)
+    views_read: dict[str, frozenset[str]] = {}  # pipeline -> the views its steps read, once per pipeline
     for model_key, model in ctx.spec.models.items():
-        pipelines = training_pipelines(ctx.spec, model_key)
+        pipelines = trainers.get(model_key, [])
         if model_key not in served or not pipelines:
             continue
-        trained = sorted({view for name in pipelines for step in ctx.spec.pipelines[name].steps.values()
-                          if step.features for view in step.features.views})
+        for name in pipelines:
+            if name not in views_read:
+                views_read[name] = frozenset(view for step in ctx.spec.pipelines[name].steps.values()
+                                             if step.features for view in step.features.views)
+        trained = sorted(set().union(*(views_read[name] for name in pipelines)))
         serving = sorted(set(model.features))
         if trained != serving:
             missing, extra = sorted(set(trained) - set(serving)), sorted(set(serving) - set(trained))
