@@ -74,6 +74,9 @@ class _Remap:
         self.grafted: set[tuple] = set()      # paths whose overlay positions (under the env) land on the base
         self.keys: dict[tuple, object] = {}
         self.values: dict[tuple, object] = {}
+        #: Overlay items that land at another index of a merged list (`overrides`): absolute source path
+        #: (all of one length) -> merged path; their positions, and those under them, move there.
+        self.moved: dict[tuple, tuple] = {}
 
     def apply(self, original: SourceMap, prefix: tuple) -> SourceMap:
         merged = SourceMap(original.file)
@@ -93,6 +96,13 @@ class _Remap:
                 for n in sorted({len(p) for p in grafted}):
                     mine.update((path, position) for path, position in under.items()
                                 if len(path) > n and path[:n] in grafted)
+        if self.moved:
+            n = len(next(iter(self.moved)))
+            for mine, theirs in ((merged.keys, original.keys), (merged.values, original.values)):
+                for path, position in theirs.items():
+                    target = self.moved.get(path[:n])
+                    if target is not None:
+                        mine[target + path[n:]] = position
         return merged
 
 
@@ -124,7 +134,7 @@ def _merge(base: dict, overlay: dict, path: tuple, prefix: tuple, original: Sour
         if here == ("overrides",) and isinstance(value, list) and isinstance(base.get(key, []), list):
             from .overrides import merge_overlay
 
-            merge_overlay(base, value, prefix, original, merged_map)  # appended, not replaced: see there
+            merge_overlay(base, value, prefix, original, remap)  # appended, not replaced: see there
         elif value is None:
             del base[key]
             remap.replaced.add(here)

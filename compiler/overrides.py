@@ -55,17 +55,16 @@ def merged_items(base: Any, overlay: list) -> list[tuple[Any, tuple]]:
     return items
 
 
-def merge_overlay(base: dict, overlay_list: list, prefix: tuple, original: SourceMap, merged_map: SourceMap) -> None:
-    """`base[overrides]` composed with an overlay's list (prefix: `('environments', env)`), positions included."""
+def merge_overlay(base: dict, overlay_list: list, prefix: tuple, original: SourceMap, remap) -> None:
+    """`base[overrides]` composed with an overlay's list (prefix: `('environments', env)`), positions included
+    (`remap` is compiler/overlays.py's record of what the merge does to the source map, applied in one pass)."""
     items = merged_items(base.get(SECTION), overlay_list)
-    merged_map.keys[(SECTION,)] = original.key(prefix + (SECTION,))
+    remap.keys[(SECTION,)] = original.key(prefix + (SECTION,))
     for index, (item, written) in enumerate(items):
         if written[0] != "overlay":
             continue
-        source = prefix + (SECTION, written[1])
-        merged_map.drop((SECTION, index))
-        merged_map.values[(SECTION, index)] = original.value(source)
-        merged_map.graft(original, source, (SECTION, index))
+        remap.replaced.add((SECTION, index))
+        remap.moved[prefix + (SECTION, written[1])] = (SECTION, index)
     base[SECTION] = [copy.deepcopy(item) for item, _ in items]
 
 

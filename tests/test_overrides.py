@@ -402,8 +402,10 @@ def test_hostile_patch_values_are_escaped_in_manifests_and_pulumi(tmp_path):
     assert "\u202e" not in manifests and "\x1b" not in manifests and "\\u202e" in manifests
     program = render_program({p: o for p, o in files.items() if p.startswith("manifests/")}, env=None,
                              spec_file="mlops.yaml", outputs={})
-    assert "\u202e" not in program and "\x1b" not in program
-    compile(program, "__main__.py", "exec")  # still a valid program: the value is a literal, not code
+    for text in program:  # __main__.py and resources.json
+        assert "\u202e" not in text and "\x1b" not in text
+    assert "\\u202e" in program.resources  # the value is JSON data, escaped
+    compile(program.main, "__main__.py", "exec")  # still a valid program: the value is data, not code
 
 
 # --- the plan ------------------------------------------------------------------------------------
