@@ -3,6 +3,7 @@ AKSNodeClasses against their CRDs (CEL included); GKE node pools under Pulumi's 
 `cloud: generic` unchanged; plan costs per cloud."""
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -101,7 +102,8 @@ def test_the_production_example_compiles_lints_and_validates_for_each_cloud(clou
     else:
         assert not {"NodePool", "EC2NodeClass", "AKSNodeClass", "NodeOverlay", "ConfigMap"} & _kinds(objects), \
             "GKE shares GPUs on the node pool: no Karpenter objects, no device-plugin or MIG ConfigMaps"
-        assert program.count("gcp.container.NodePool(") == 5
+        data = json.loads((tmp_path / "build" / "prod" / "pulumi" / "resources.json").read_text(encoding="ascii"))
+        assert "gcp.container.NodePool(" in program and len(data["gke_node_pools"]) == 5
         requirements = (tmp_path / "build" / "prod" / "pulumi" / "requirements.txt").read_text()
         assert "pulumi-gcp" in requirements
 
