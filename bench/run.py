@@ -412,7 +412,7 @@ def machine() -> dict:
     except (OSError, ValueError, IndexError):
         pass
     versions = {"python": platform.python_version()}
-    for dist in ("mlops", "pydantic", "pydantic-core", "ruamel.yaml", "PyYAML", "jinja2", "yamllint",
+    for dist in ("mlops-compiler", "pydantic", "pydantic-core", "ruamel.yaml", "PyYAML", "jinja2", "yamllint",
                  "check-jsonschema", "pulumi", "pulumi-kubernetes"):
         try:
             versions[dist] = metadata.version(dist)
