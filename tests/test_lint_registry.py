@@ -50,7 +50,7 @@ def test_every_code_of_rules_md_is_registered_with_its_name_and_severity():
 
 def test_codes_are_unique_and_in_families():
     assert len(BY_CODE) == len(RULES)
-    assert all(re.fullmatch(r"(SKEW|DEPS|GPU|LLM|SERVE|REPRO|MON|SCHED|PATCH|SEC|LINT)[0-9]{3}", r.code) for r in RULES)
+    assert all(re.fullmatch(r"(SKEW|DEPS|GPU|LLM|TRAIN|SERVE|REPRO|MON|SCHED|PATCH|SEC|LINT)[0-9]{3}", r.code) for r in RULES)
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
