@@ -145,3 +145,17 @@ def test_a_distributed_step_needs_whole_gpus_of_an_exclusive_pool_that_fit_a_nod
     text = BASE.replace("{cpu: 64, memory: 1000Gi, gpu: 8, pool: h100}", resources)
     errors = _errors(text)
     assert any(line == 17 and says in message for line, _, message in errors), errors
+
+
+def test_a_single_node_step_on_spot_gets_its_checkpoint_location_too():
+    text = BASE.replace("        distributed: {nodes: 4}\n",
+                        "        checkpoint: {uri: \"s3://acme-checkpoints/ft\", every: 15m}\n")
+    container = _template(_objects(text), "finetune", "train")["container"]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["MLOPS_CHECKPOINT_URI"] == "s3://acme-checkpoints/ft" and env["MLOPS_CHECKPOINT_EVERY_SECONDS"] == "900"
+
+
+def test_a_checkpoint_location_that_is_not_a_storage_uri_is_refused():
+    text = BASE.replace("        distributed: {nodes: 4}\n", "        checkpoint: {uri: /mnt/ckpt}\n")
+    errors = _errors(text)
+    assert any(line == 18 and "checkpoint.uri" in message for line, _, message in errors), errors

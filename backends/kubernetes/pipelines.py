@@ -17,7 +17,7 @@ from .argo import API_VERSION, container, cron_workflow, placement, template_pod
 from .context import Context
 from .labels import DOMAIN, PIPELINE_LABEL, metadata, obj
 from .queues import step_labels
-from .train_jobs import resource_template
+from .train_jobs import checkpoint_env, resource_template
 from .units import seconds
 
 COMPONENT = "pipeline"
@@ -57,6 +57,7 @@ def step_env(ctx: Context, pipeline: str, step_name: str, step: Step) -> dict:
     if step.registers:
         model = ctx.spec.models[step.registers]
         env["MLOPS_REGISTERS_MODEL"] = model.registry_name or step.registers
+    env.update(checkpoint_env(step))
     env.update(step.env)
     return env
 

@@ -56,18 +56,24 @@ CHECKPOINT_EVERY_ENV = "MLOPS_CHECKPOINT_EVERY_SECONDS"
 NAME_BASE_MAX = 40
 
 
-def training_env(step: Step) -> dict:
-    """The variables a distributed step gets besides the pipeline's: NCCL and the checkpoint location."""
+def checkpoint_env(step: Step) -> dict:
+    """Where any step (distributed or not) checkpoints and how often: the program reads these."""
+    if step.checkpoint is None:
+        return {}
+    env = {CHECKPOINT_URI_ENV: step.checkpoint.uri}
+    if step.checkpoint.every is not None:
+        env[CHECKPOINT_EVERY_ENV] = str(seconds(step.checkpoint.every))
+    return env
+
+
+def nccl_env(step: Step) -> dict:
+    """NCCL's settings as written; nothing is guessed (an interface name depends on the CNI and instance)."""
+    nccl = step.distributed.nccl
     env: dict = {}
-    nccl = step.distributed.nccl if step.distributed is not None else None
-    if nccl is not None and nccl.socket_ifname is not None:
+    if nccl.socket_ifname is not None:
         env["NCCL_SOCKET_IFNAME"] = nccl.socket_ifname
-    if nccl is not None and nccl.debug is not None:
+    if nccl.debug is not None:
         env["NCCL_DEBUG"] = nccl.debug
-    if step.checkpoint is not None:
-        env[CHECKPOINT_URI_ENV] = step.checkpoint.uri
-        if step.checkpoint.every is not None:
-            env[CHECKPOINT_EVERY_ENV] = str(seconds(step.checkpoint.every))
     return env
 
 
@@ -152,7 +158,7 @@ def resource_template(ctx: Context, pipeline_name: str, pipeline: Pipeline, step
                       env: dict) -> dict:
     """The Argo template that creates the TrainJob, owned by the Workflow, and waits for its end."""
     queued = pipeline.queue is not None
-    job = train_job(ctx, pipeline_name, pipeline, step_name, step, {**env, **training_env(step)})
+    job = train_job(ctx, pipeline_name, pipeline, step_name, step, {**nccl_env(step), **env})
     template: dict = {
         "name": step_name,
         "metadata": {"annotations": {f"{DOMAIN}/spec-path": f"pipelines.{pipeline_name}.steps.{step_name}"}},
