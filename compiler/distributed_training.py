@@ -9,6 +9,9 @@ Refused at validation, at the position that asks for it:
 - `gpus_per_node` above the pool's (a pod's GPUs are on one node), or different from the step's
   own `resources.gpu`, or a fractional/MIG `resources.gpu`;
 - more nodes than the pool may grow to (`nodes.max`): the gang would never be complete;
+- in a queued pipeline, more GPUs (nodes x gpus_per_node) than its queue can ever hold on the pool:
+  its quota, plus what it may borrow (`borrow`, or, in a cohort without a limit, the cohort's other
+  quotas on the pool). Kueue admits a TrainJob whole (one workload) or not at all;
 - `env_from` and `features`: the TrainJob's trainer takes env entries only (TrainJob
   spec.trainer.env) and Trainer's webhook refuses env in runtime patches of the node container
   (pkg/runtime/framework/plugins/jobset/jobset.go Validate);
@@ -94,6 +97,17 @@ def check_distributed_training(spec: "Spec", source_map: SourceMap) -> None:
                 bag.add(source_map.value(path), f"{dotted(path)}: {distributed.nodes} nodes, and pool {pool_name!r} "
                         f"grows to {pool.nodes.max} (nodes.max): the gang would never be complete", path,
                         hint=f"raise node_pools.{pool_name}.nodes.max to {distributed.nodes}, or use fewer nodes")
+        if pool is not None and pool.is_gpu:
+            reach = _queue_reach(spec, spec.pipelines[pipeline].queue, pool_name)
+            needed = distributed.nodes * gpus_per_node(step)
+            if reach is not None and needed > reach:
+                queue = spec.pipelines[pipeline].queue
+                path = (*here, "distributed", "nodes")
+                bag.add(source_map.value(path), f"{dotted(path)}: {distributed.nodes} nodes x {gpus_per_node(step)} "
+                        f"GPUs = {needed}, and queue {queue!r} can hold at most {reach} GPUs of pool {pool_name!r}: "
+                        "Kueue admits the TrainJob whole or never", path,
+                        hint=f"raise platform.queues.{queue}.quotas.{pool_name}.gpus (or its borrow), or use "
+                             "fewer nodes")
         if step.env_from:
             path = (*here, "env_from")
             bag.add(source_map.key(path), f"{dotted(path)}: a TrainJob's trainer takes env entries only (no envFrom)",
@@ -108,3 +122,17 @@ def check_distributed_training(spec: "Spec", source_map: SourceMap) -> None:
                 bag.add(source_map.key(path), f"{dotted(path)}: {name} is set by Kubeflow Trainer for torchrun",
                         path, hint="remove it: nodes and gpus_per_node decide it")
     bag.raise_if_any()
+
+
+def _queue_reach(spec: "Spec", queue: str | None, pool: str) -> int | None:
+    """The most GPUs of `pool` a workload of `queue` can be admitted with; None when not queued there."""
+    queues = spec.platform.queues
+    if queue is None or queue not in queues or pool not in queues[queue].quotas:
+        return None   # check_queues reports an unknown queue or a pool without quota
+    own = queues[queue].quotas[pool]
+    cohort = queues[queue].cohort
+    if cohort is None:
+        return own.gpus
+    if own.borrow is not None:
+        return own.gpus + own.borrow
+    return sum(q.quotas[pool].gpus for q in queues.values() if q.cohort == cohort and pool in q.quotas)

@@ -159,3 +159,27 @@ def test_a_checkpoint_location_that_is_not_a_storage_uri_is_refused():
     text = BASE.replace("        distributed: {nodes: 4}\n", "        checkpoint: {uri: /mnt/ckpt}\n")
     errors = _errors(text)
     assert any(line == 18 and "checkpoint.uri" in message for line, _, message in errors), errors
+
+
+QUEUED = BASE.replace("pipelines:\n", "platform:\n  queues:\n    research: {quotas: {h100: {gpus: 16}}}\n"
+                                      "    other: {cohort: lab, quotas: {h100: {gpus: 8}}}\n"
+                                      "    borrower: {cohort: lab, quotas: {h100: {gpus: 8, borrow: 8}}}\n"
+                                      "pipelines:\n").replace("    runtime: train\n",
+                                                              "    runtime: train\n    queue: research\n")
+
+
+@pytest.mark.parametrize(("queue", "nodes", "refused"), [
+    ("research", 2, False),   # 16 GPUs of its own
+    ("research", 3, True),    # 24 > 16, no cohort to borrow from
+    ("borrower", 2, False),   # 8 + borrow 8
+    ("other", 2, False),      # no borrowing limit: the cohort's 16
+    ("other", 3, True),
+])
+def test_a_queued_trainjob_must_fit_what_its_queue_can_ever_hold(queue, nodes, refused):
+    text = QUEUED.replace("queue: research", f"queue: {queue}").replace("distributed: {nodes: 4}",
+                                                                       f"distributed: {{nodes: {nodes}}}")
+    if not refused:
+        check_bytes(text.encode(), "mlops.yaml")
+        return
+    errors = _errors(text)
+    assert any("Kueue admits the TrainJob whole or never" in message for _, _, message in errors), errors
