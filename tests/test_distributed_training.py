@@ -183,3 +183,9 @@ def test_a_queued_trainjob_must_fit_what_its_queue_can_ever_hold(queue, nodes, r
         return
     errors = _errors(text)
     assert any("Kueue admits the TrainJob whole or never" in message for _, _, message in errors), errors
+
+
+def test_a_checkpoint_location_with_argo_template_braces_is_refused():
+    text = BASE.replace("        distributed: {nodes: 4}\n",
+                        "        checkpoint: {uri: \"s3://b/{{workflow.parameters.x}}\"}\n")
+    assert any(line == 18 for line, _, _ in _errors(text))

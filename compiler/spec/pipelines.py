@@ -32,8 +32,9 @@ class FeatureRead(SpecModel):
 
 #: A network interface name as Linux allows it (IFNAMSIZ 16 with the NUL), or NCCL's `^`/`=` prefixed list.
 _IFNAME = r"^[\^=]?[A-Za-z0-9_.:-]{1,15}(,[A-Za-z0-9_.:-]{1,15})*$"
-#: Where checkpoints go: an object-store or file URI the training program writes itself.
-_CHECKPOINT_URI = r"^(s3|gs|az|abfss|hdfs|file)://[^\s]+$"
+#: Where checkpoints go: an object-store or file URI the training program writes itself; no braces,
+#: which Argo would read as `{{...}}` template variables in the TrainJob manifest.
+_CHECKPOINT_URI = r"^(s3|gs|az|abfss|hdfs|file)://[^\s{}]+$"
 
 
 class Nccl(SpecModel):
