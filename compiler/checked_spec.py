@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .diagnostics import SpecError
+from .distributed_training import check_distributed_training
 from .loader import LoadedDocument, load_bytes, load_file
 from .node_pool_checks import check_node_pools
 from .overlays import apply_overlay, environment_names
@@ -41,6 +42,7 @@ def check_document(document: LoadedDocument, env: str | None = None) -> CheckedS
     check_serving(spec, source_map)
     check_node_pools(spec, source_map)
     check_queues(spec, source_map)
+    check_distributed_training(spec, source_map)
     if spec.overrides:
         from .overrides import check_overrides
 

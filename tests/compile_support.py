@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import yaml
+
 from compiler.checked_spec import check_file
 from compiler.lock import Lock, LockedModel, LockedVersion
 
@@ -56,3 +58,21 @@ def queries(value, where: str):
             yield from queries(json.loads(value), where)
         except ValueError:
             pass
+
+
+def created_objects(obj: dict) -> list[dict]:
+    """The objects an Argo workflow's resource templates create (a distributed step's TrainJob, a gate's
+    Workflow): they reach the API server only at run time, so the schema and admission kits read them here."""
+    if obj.get("kind") not in ("WorkflowTemplate", "CronWorkflow", "Workflow"):
+        return []
+    spec = obj.get("spec") or {}
+    spec = spec.get("workflowSpec", spec)
+    created = [yaml.safe_load(t["resource"]["manifest"]) for t in spec.get("templates") or []
+               if (t.get("resource") or {}).get("action") == "create" and t["resource"].get("manifest")]
+    for made in created:
+        meta = made.get("metadata") or {}
+        if "generateName" in meta and "name" not in meta:
+            # as the API server names it before validation: at most 58 characters of the base and
+            # 5 random ones (apiserver pkg/storage/names SimpleNameGenerator)
+            meta["name"] = meta["generateName"][:58] + "x7k2q"
+    return created

@@ -33,6 +33,7 @@ def rules_md_table() -> dict[str, tuple[str, str]]:
 #: They are held to the same docs, cases and naming as the rest; RULES.md is upstream data, not ours to edit.
 BEYOND_RULES_MD = {"GPU008", "GPU009", "GPU010", "MON006", "MON007", "MON008", "SCHED001", "SERVE005", "SCHED002", "SCHED003", "SCHED004", "GPU021", "GPU022",
                    "LLM001", "LLM002", "LLM003",  # issue 16: LLM serving
+                   "TRAIN001", "TRAIN002",  # issue 16: distributed and spot training
                    "PATCH001",  # issue 15: overrides
                    "SEC001",  # issue 15: credentials in plain env values
                    # issue 19, the traps closed in the output: rollback records, declared lineage, MIG/MPS limits
@@ -50,7 +51,7 @@ def test_every_code_of_rules_md_is_registered_with_its_name_and_severity():
 
 def test_codes_are_unique_and_in_families():
     assert len(BY_CODE) == len(RULES)
-    assert all(re.fullmatch(r"(SKEW|DEPS|GPU|LLM|SERVE|REPRO|MON|SCHED|PATCH|SEC|LINT)[0-9]{3}", r.code) for r in RULES)
+    assert all(re.fullmatch(r"(SKEW|DEPS|GPU|LLM|TRAIN|SERVE|REPRO|MON|SCHED|PATCH|SEC|LINT)[0-9]{3}", r.code) for r in RULES)
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)

@@ -7,12 +7,14 @@ checks, performance estimation and the retraining gate (which lists and submits 
 """
 from __future__ import annotations
 
+from compiler.distributed_training import distributed_steps
 from compiler.naming import has_monitor_jobs
 
 from .context import Context
 from .labels import metadata, obj, selector_labels
 from .network import EGRESS_ANNOTATION, declared_egress, egress_annotation
 from .priority import priority_classes
+from .train_jobs import DISTRIBUTED_LABEL
 from .monitoring import url_port
 from .workload_settings import identity_annotations, runtime_service_account_name
 
@@ -20,6 +22,10 @@ COMPONENT = "platform"
 ARGO = "argoproj.io"
 #: Argo's executor reports step results through WorkflowTaskResults (Argo >= 3.4 minimal RBAC).
 EXECUTOR_RULES = [{"apiGroups": [ARGO], "resources": ["workflowtaskresults"], "verbs": ["create", "patch"]}]
+#: A distributed step's resource template creates its TrainJob and polls its status (argo-workflows
+#: v4.1.2 workflow/executor/resource.go: `kubectl create`, then get until a condition matches).
+TRAINJOB_RULES = [{"apiGroups": ["trainer.kubeflow.org"], "resources": ["trainjobs"],
+                   "verbs": ["create", "get", "list", "watch"]}]
 GATE_RULES = [{"apiGroups": [ARGO], "resources": ["workflows"], "verbs": ["create", "get", "list"]}]
 KNATIVE_PORTS = (8012, 9091)  # queue-proxy: traffic from the activator, and its metrics
 
@@ -104,6 +110,8 @@ def _rbac(ctx: Context) -> list[dict]:
         if role not in roles:
             continue
         rules = EXECUTOR_RULES + (GATE_RULES if role == "monitoring" and _has_gate(ctx) else [])
+        if role == "training" and distributed_steps(ctx.spec):
+            rules = rules + TRAINJOB_RULES
         name = ctx.service_account(role)
         result.append(obj("rbac.authorization.k8s.io/v1", "Role", metadata(ctx, name, COMPONENT, "platform"),
                           rules=rules))
@@ -163,6 +171,15 @@ def _network_policies(ctx: Context) -> list[dict]:
             "policyTypes": ["Egress"],
             "egress": egress,
         }, why))
+    if "training" in roles and distributed_steps(ctx.spec):
+        # torchrun's rendezvous and NCCL's bootstrap and socket transport use ports chosen at run time.
+        peers = [{"podSelector": {"matchLabels": {DISTRIBUTED_LABEL: "true"}}}]
+        policies.append(_policy(ctx, "-distributed-training", "pipelines", {
+            "podSelector": {"matchLabels": {DISTRIBUTED_LABEL: "true"}},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"from": peers}],
+            "egress": [{"to": peers}],
+        }))
     if "monitoring" in roles:
         egress, why = _egress(ctx, "monitoring")
         policies.append(_policy(ctx, "-monitoring", "monitoring", {

@@ -4,7 +4,8 @@ Each step becomes a container template: the pipeline's (or the step's) runtime i
 (`retryStrategy`, backoff from 1m doubling: spot nodes go away), `activeDeadlineSeconds` from
 `timeout`, requests and limits, and for GPU steps the pool's node selector, the GPU toleration and
 `nvidia.com/gpu` or, under the mixed MIG strategy, `nvidia.com/mig-<profile>`. The CronWorkflow
-refers to the template, so a manual run and a scheduled run are the same workflow.
+refers to the template, so a manual run and a scheduled run are the same workflow. A step with
+`distributed:` is a resource template creating a Kubeflow Trainer TrainJob (train_jobs.py).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from .argo import API_VERSION, container, cron_workflow, placement, template_pod
 from .context import Context
 from .labels import DOMAIN, PIPELINE_LABEL, metadata, obj
 from .queues import step_labels
+from .train_jobs import checkpoint_env, resource_template
 from .units import seconds
 
 COMPONENT = "pipeline"
@@ -55,11 +57,15 @@ def step_env(ctx: Context, pipeline: str, step_name: str, step: Step) -> dict:
     if step.registers:
         model = ctx.spec.models[step.registers]
         env["MLOPS_REGISTERS_MODEL"] = model.registry_name or step.registers
+    env.update(checkpoint_env(step))
     env.update(step.env)
     return env
 
 
 def step_template(ctx: Context, pipeline_name: str, pipeline: Pipeline, step_name: str, step: Step) -> dict:
+    if step.distributed is not None:
+        return resource_template(ctx, pipeline_name, pipeline, step_name, step,
+                                 step_env(ctx, pipeline_name, step_name, step))
     runtime_name = step.runtime or pipeline.runtime
     runtime = ctx.spec.runtimes[runtime_name]
     pod = template_pod_fields(ctx, role="training", runtime=runtime_name, settings=step, resources=step.resources)

@@ -5,7 +5,7 @@ import difflib
 from types import MappingProxyType
 
 from .rule import Rule
-from .rules import deps, gpu, hygiene, llm, mon, patch, repro, sched, sec, serve, skew
+from .rules import deps, gpu, hygiene, llm, mon, patch, repro, sched, sec, serve, skew, train
 
 RULES: tuple[Rule, ...] = (
     skew.preprocessing_version_mismatch,
@@ -40,6 +40,8 @@ RULES: tuple[Rule, ...] = (
     llm.llm_on_shared_gpu,
     llm.tensor_parallel_without_nvlink,
     llm.model_larger_than_node_disk,
+    train.multi_node_training_without_gang_scheduling,
+    train.spot_training_without_checkpoint,
     serve.cold_start_large_model,
     serve.large_model_uncached,
     serve.single_replica_endpoint,

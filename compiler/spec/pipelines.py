@@ -11,7 +11,7 @@ from .schedule import check_cron, check_timezone
 from .scheduling import Scheduling
 from .units import Duration
 
-__all__ = ["CronSchedule", "Pipeline", "Step", "TimeZone", "check_cron"]
+__all__ = ["Checkpoint", "CronSchedule", "Distributed", "Nccl", "Pipeline", "Step", "TimeZone", "check_cron"]
 
 #: A cron schedule Argo's parser accepts and that runs (compiler/spec/schedule.py).
 CronSchedule = Annotated[str, AfterValidator(check_cron)]
@@ -30,6 +30,39 @@ class FeatureRead(SpecModel):
     point_in_time: bool = Field(False, description="Join features as of each row's event time (no leakage).")
 
 
+#: A network interface name as Linux allows it (IFNAMSIZ 16 with the NUL), or NCCL's `^`/`=` prefixed list.
+_IFNAME = r"^[\^=]?[A-Za-z0-9_.:-]{1,15}(,[A-Za-z0-9_.:-]{1,15})*$"
+#: Where checkpoints go: an object-store or file URI the training program writes itself; no braces,
+#: which Argo would read as `{{...}}` template variables in the TrainJob manifest.
+_CHECKPOINT_URI = r"^(s3|gs|az|abfss|hdfs|file)://[^\s{}]+$"
+
+
+class Nccl(SpecModel):
+    socket_ifname: Annotated[str, Field(pattern=_IFNAME)] | None = Field(
+        None, description="NCCL_SOCKET_IFNAME: the interface(s) NCCL's bootstrap and socket transport use, e.g. "
+                          "eth0 or ^lo,docker; omitted = NCCL picks (never guessed by mlops).")
+    debug: Literal["VERSION", "WARN", "INFO", "TRACE"] | None = Field(
+        None, description="NCCL_DEBUG: how much NCCL logs (WARN is a good default for production runs).")
+
+
+class Distributed(SpecModel):
+    nodes: int = Field(ge=2, le=1024, description="Training nodes (pods, one per node); at least 2.")
+    gpus_per_node: int | None = Field(None, ge=1, le=16,
+                                      description="GPUs (torchrun processes) per node; default: the step's "
+                                                  "resources.gpu.")
+    runtime: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63)] = Field(
+        "torch-distributed", description="Kubeflow Trainer ClusterTrainingRuntime the TrainJob refers to.")
+    nccl: Nccl = Field(default_factory=Nccl, description="NCCL settings passed as environment variables.")
+
+
+class Checkpoint(SpecModel):
+    uri: Annotated[str, Field(pattern=_CHECKPOINT_URI, max_length=1024)] = Field(
+        description="Where the program writes and resumes checkpoints (s3://, gs://, az://, abfss://, hdfs://, "
+                    "file://); passed as MLOPS_CHECKPOINT_URI.")
+    every: Duration | None = Field(None, description="How often the program should checkpoint; passed as "
+                                                     "MLOPS_CHECKPOINT_EVERY_SECONDS.")
+
+
 class Step(WorkloadSettings):
     command: list[str] = Field(min_length=1, description="Command to run in the pipeline's runtime image.")
     args: list[str] = Field(default_factory=empty_list, description="Extra arguments.")
@@ -43,6 +76,11 @@ class Step(WorkloadSettings):
     registers: Name | None = Field(None, description="Model this step registers new versions of.")
     scheduling: Scheduling = Field(default_factory=Scheduling,
                                    description="Extra tolerations and node affinity of the step's pod.")
+    distributed: Distributed | None = Field(
+        None, description="Run on several nodes as a Kubeflow Trainer TrainJob (torchrun); `resources` are per "
+                          "node.")
+    checkpoint: Checkpoint | None = Field(None, description="Where the step checkpoints, so a restarted run "
+                                                            "resumes (spot preemption).")
 
 
 class Pipeline(SpecModel):

@@ -16,7 +16,7 @@ ENVIRONMENT = 'prod'
 FORMAT = 1
 COUNT = 55
 #: resources.json as this program was compiled with it: any other file is refused, not deployed.
-SHA256 = 'fcdb451d25bde2f62c0204187851e99bc10928eeca75b7c723dbd1a4cf05288d'
+SHA256 = '179a5e5d09aef2a0d9ef65f19807de3f3b7082b7f1fd6bbfadc9d05163f58e12'
 
 if pulumi.get_stack() != ENVIRONMENT:
     raise pulumi.RunError(

@@ -242,6 +242,47 @@ def resource_templates(obj: dict, objects: Objects) -> Iterator[str]:
                   "compile does not make"
 
 
+_LABEL_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+_LABEL_KEY = re.compile(rf"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?{_LABEL_NAME}$")
+_LABEL_VALUE = re.compile(rf"^({_LABEL_NAME})?$")
+_REQUIREMENT = re.compile(r"^\s*(?:(?P<not>!)\s*)?(?P<key>[^\s!=<>(),]+)\s*(?:(?P<op>==|=|!=|>|<)\s*(?P<value>[^\s!=<>(),]*)"
+                          r"|\s(?P<set>in|notin)\s*\((?P<values>[^()]*)\))?\s*$")
+
+
+def selector_problem(selector: str) -> str | None:
+    """Why apimachinery's labels.Parse (v0.35) refuses `selector`, or None: comma-separated requirements
+    whose keys are label keys (selector.go parseKeyAndInferOperator -> validateLabelKey), whose values are
+    label values, and whose `>`/`<` operands are integers."""
+    for part in re.split(r",(?![^()]*\))", selector):
+        match = _REQUIREMENT.match(part)
+        if match is None:
+            return f"{part.strip()!r} is not a label selector requirement"
+        if not _LABEL_KEY.match(match["key"]) or len(match["key"].split("/")[-1]) > 63:
+            return f"key {match['key']!r} is not a label key (a gjson query such as #(...) cannot be one)"
+        if match["not"] and (match["op"] or match["set"]):
+            return f"{part.strip()!r}: `!` takes a key alone"
+        values = [match["value"]] if match["op"] else [v.strip() for v in (match["values"] or "").split(",")]
+        if match["op"] in (">", "<") and not re.fullmatch(r"-?[0-9]+", match["value"] or ""):
+            return f"{part.strip()!r}: {match['op']} needs an integer"
+        if (match["op"] or match["set"]) and not all(_LABEL_VALUE.match(v) and len(v) <= 63 for v in values):
+            return f"{part.strip()!r}: not a label value"
+    return None
+
+
+@object_check("argo-resource-conditions", kinds=KINDS,
+              source=f"{ARGO} workflow/executor/resource.go: WaitResource (labels.Parse of success/failureCondition, "
+                     "keys read as gjson paths)")
+def resource_conditions(obj: dict, objects: Objects) -> Iterator[str]:
+    """A resource template's successCondition and failureCondition parse as label selectors."""
+    for template in _workflow(obj).get("templates") or []:
+        resource = template.get("resource") or {}
+        for field_name in ("successCondition", "failureCondition"):
+            if field_name in resource:
+                problem = selector_problem(str(resource[field_name]))
+                if problem:
+                    yield f"templates.{template.get('name')}.resource.{field_name} failed to parse: {problem}"
+
+
 @object_check("argo-retry-and-gc", kinds=KINDS,
               source=f"{VALIDATE}: validateTemplateHolder (RetryPolicy), Workflow (podGC.strategy); "
                      f"{ARGO} workflow/controller/operator.go: processNodeRetries (backoff via ParseStringToDuration)")
@@ -385,6 +426,16 @@ CASES = [
     Case("argo-resource-templates", "a Workflow from a WorkflowTemplate the compile does not make",
          [_wt([{"name": "submit", "resource": {"action": "create", "manifest": _RUN.replace("name: t}", "name: x}")}}],
               entrypoint="submit")]),
+    Case("argo-resource-conditions", "a gjson query on the conditions (not a label key)",
+         [_wt([{"name": "train", "resource": {"action": "create", "manifest": _RUN,
+                "successCondition": 'status.conditions.#(type=="Complete").status == True'}}], entrypoint="train")]),
+    Case("argo-resource-conditions", "a > on a word",
+         [_wt([{"name": "train", "resource": {"action": "create", "manifest": _RUN,
+                "failureCondition": "status.failed > some"}}], entrypoint="train")]),
+    Case("argo-resource-conditions", "indexed condition paths, == and a count",
+         [_wt([{"name": "train", "resource": {"action": "create", "manifest": _RUN,
+                "successCondition": "status.conditions.1.type == Complete, status.conditions.1.status == True",
+                "failureCondition": "status.failed > 0"}}], entrypoint="train")], refused=False),
     Case("argo-resource-templates", "an unknown action",
          [_wt([{"name": "submit", "resource": {"action": "submit", "manifest": _RUN}}], entrypoint="submit")]),
     Case("argo-resource-templates", "a Workflow from a WorkflowTemplate of the compile",

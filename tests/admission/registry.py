@@ -18,6 +18,7 @@ MODULES = (
     "keda",
     "prometheus",
     "kueue",
+    "trainer",
 )
 
 
