@@ -13,6 +13,7 @@ import pytest
 
 from compiler.cli import main
 from tests.conftest import EXAMPLE, REPO_ROOT
+from tests.compile_support import EXAMPLES
 from tests.upstream import SKIP_REASON, upstream_dir
 
 MANY = REPO_ROOT / "tests" / "lint" / "specs" / "many-findings.yaml"
@@ -82,6 +83,13 @@ def in_repo_root(monkeypatch):
 def test_example_is_lint_clean(capsys, env):
     args = ["lint", str(EXAMPLE.relative_to(REPO_ROOT)), "--fail-on", "info"] + (["--env", env] if env else [])
     code, out, err = run_cli(capsys, *args)
+    assert (code, out) == (0, ""), out
+    assert "no findings" in err
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[path.parent.name for path in EXAMPLES])
+def test_every_further_example_is_lint_clean_in_every_environment(capsys, example):
+    code, out, err = run_cli(capsys, "lint", str(example.relative_to(REPO_ROOT)), "--all-envs", "--fail-on", "info")
     assert (code, out) == (0, ""), out
     assert "no findings" in err
 

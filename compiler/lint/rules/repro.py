@@ -302,8 +302,8 @@ def served_model_without_artifact(ctx: Context, options: RuleOptions) -> Iterato
         served.setdefault(endpoint.model, []).append(name)
     for key, endpoints in served.items():
         model = ctx.spec.models.get(key)
-        if model is None or model.alias is not None:
-            continue  # an alias without an entry is REPRO001
+        if model is None or model.alias is not None or not model.from_registry:
+            continue  # an alias without an entry is REPRO001; a Hugging Face commit is its own storage URI
         entry = ctx.lock_entry(key)
         if entry is not None and not stale_reasons(ctx, key):
             continue
