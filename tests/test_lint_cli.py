@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from compiler.cli import main
-from tests.conftest import EXAMPLE, REPO_ROOT
 from tests.compile_support import EXAMPLES
+from tests.conftest import EXAMPLE, REPO_ROOT
 from tests.upstream import SKIP_REASON, upstream_dir
 
 MANY = REPO_ROOT / "tests" / "lint" / "specs" / "many-findings.yaml"
