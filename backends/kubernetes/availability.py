@@ -25,11 +25,9 @@ from __future__ import annotations
 from compiler.spec.serving import Endpoint
 
 from .context import Context
-from .labels import ENDPOINT_LABEL, metadata, obj
+from .labels import ENDPOINT_LABEL, HOSTNAME_LABEL, ZONE_LABEL, metadata, obj
 
 COMPONENT = "serving"
-ZONE_KEY = "topology.kubernetes.io/zone"
-HOST_KEY = "kubernetes.io/hostname"
 #: The labels KServe puts on every predictor pod (constants.go InferenceServicePodLabelKey, KServiceComponentLabel).
 ISVC_POD_LABEL = "serving.kserve.io/inferenceservice"
 COMPONENT_POD_LABEL = "component"
@@ -56,7 +54,8 @@ def topology_spread(ctx: Context, isvc: str, endpoint: Endpoint) -> list[dict]:
     if not is_replicated(endpoint):
         return []
     result = []
-    for key, choice in ((ZONE_KEY, endpoint.availability.zone_spread), (HOST_KEY, endpoint.availability.host_spread)):
+    spread = endpoint.availability
+    for key, choice in ((ZONE_LABEL, spread.zone_spread), (HOSTNAME_LABEL, spread.host_spread)):
         if choice == "none":
             continue
         constraint: dict = {"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": WHEN_UNSATISFIABLE[choice],

@@ -22,6 +22,9 @@ LINEAGE_PREFIX = f"{DOMAIN}/lineage-"
 NODE_POOL_LABEL = f"{DOMAIN}/node-pool"
 ENDPOINT_LABEL = f"{DOMAIN}/endpoint"
 PIPELINE_LABEL = f"{DOMAIN}/pipeline"
+#: Kubernetes' well-known node labels (k8s.io/api/core/v1 well_known_labels.go).
+ZONE_LABEL = "topology.kubernetes.io/zone"
+HOSTNAME_LABEL = "kubernetes.io/hostname"
 
 
 def labels(ctx: Context, component: str, name: str, extra: dict[str, str] | None = None) -> dict[str, str]:

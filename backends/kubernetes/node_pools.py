@@ -58,7 +58,7 @@ from compiler.spec.node_pools import NodePool
 from compiler.yaml_emitter import dump_document
 
 from .context import Context
-from .labels import DOMAIN, NODE_POOL_LABEL, metadata, obj
+from .labels import DOMAIN, NODE_POOL_LABEL, ZONE_LABEL, metadata, obj
 from .pods import GPU_RESOURCE, pool_label_value
 
 COMPONENT = "node-pool"
@@ -69,7 +69,6 @@ MIG_DISABLED = "all-disabled"
 NODE_POOL_NAME_LABEL = "karpenter.sh/nodepool"
 EC2_NODE_CLASS = {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass"}
 AKS_NODE_CLASS = {"group": "karpenter.azure.com", "kind": "AKSNodeClass"}
-ZONE_LABEL = "topology.kubernetes.io/zone"
 INSTANCE_TYPE_LABEL = "node.kubernetes.io/instance-type"
 #: Azure's SKU families for CPU pools without instance types: general purpose, memory and compute optimised.
 AZURE_CPU_FAMILIES = ("D", "E", "F")
