@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.checked_spec import check_all_environments, check_bytes, check_file
+from compiler.checked_spec import check_all_environments, check_bytes
 from compiler.commands.schema import schema_text
 from compiler.diagnostics import SpecError, UsageError
 from compiler.loader import load_bytes

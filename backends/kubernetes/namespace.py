@@ -15,7 +15,6 @@ from .labels import metadata, obj, selector_labels
 from .network import EGRESS_ANNOTATION, declared_egress, egress_annotation
 from .priority import priority_classes
 from .train_jobs import DISTRIBUTED_LABEL
-from .monitoring import url_port
 from .workload_settings import identity_annotations, runtime_service_account_name
 
 COMPONENT = "platform"
